@@ -1,0 +1,1 @@
+"""Article promotion scheduler: articles in, social posts out, once and on time."""

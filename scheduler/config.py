@@ -1,0 +1,51 @@
+"""One Settings object: the only place that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    media_dir: Path | None = None
+    outbox_dir: Path | None = None
+
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=5_000)
+    tick_seconds: float = Field(default=1.0, gt=0)
+    lookahead_seconds: float = Field(default=10.0, gt=0)
+    claim_batch: int = Field(default=500, gt=0)
+    # A queued post this far past due lost its task (Redis flushed, worker died): send it again.
+    requeue_after_seconds: float = Field(default=30.0, gt=0)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    reconcile_seconds: float = Field(default=5.0, gt=0)
+    max_attempts: int = Field(default=5, gt=0)
+    retry_backoff_seconds: float = Field(default=30.0, gt=0)
+    max_article_bytes: int = Field(default=2_000_000, gt=0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.var_dir / 'scheduler.db').resolve()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return (self.media_dir or self.var_dir / "media").resolve()
+
+    @property
+    def resolved_outbox_dir(self) -> Path:
+        return (self.outbox_dir or self.var_dir / "outbox").resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

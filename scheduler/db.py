@@ -1,0 +1,123 @@
+"""Engine and sessions, SQLite pragmas, and the claim query per dialect."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler.config import get_settings
+from scheduler.models import Post, PostState
+
+_engines: dict[tuple[int, str], Engine] = {}
+
+
+def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
+    """An engine for `url`; on SQLite: WAL, a busy timeout, and every transaction `BEGIN IMMEDIATE`."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+
+    timeout_ms = busy_timeout_ms or get_settings().sqlite_busy_timeout_ms
+    engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module so that BEGIN IMMEDIATE below is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: a deferred transaction that later writes can fail with
+        # SQLITE_BUSY immediately instead of waiting out the busy timeout.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine of this process: a forked worker gets its own connections, never its parent's."""
+    url = url or get_settings().resolved_database_url
+    key = (os.getpid(), url)
+    if key not in _engines:
+        _engines[key] = make_engine(url)
+    return _engines[key]
+
+
+def dispose_engines() -> None:
+    """Forget engines inherited across a fork without closing the parent's connections."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+    _engines.clear()
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """One short transaction: committed on success, rolled back on error."""
+    factory = sessionmaker(get_engine(url), expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session
+
+
+def claim_due(
+    session: Session, *, now: datetime, horizon: datetime, limit: int
+) -> list[tuple[int, datetime]]:
+    """Move scheduled posts due before `horizon` to queued in one statement; return (id, due_at) of each.
+
+    PostgreSQL skips rows another dispatcher holds; SQLite needs nothing more because the
+    transaction began IMMEDIATE and so already holds the only write lock.
+    """
+    due = (
+        select(Post.id)
+        .where(Post.state == PostState.SCHEDULED, Post.due_at <= horizon)
+        .order_by(Post.due_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(Post)
+        .where(Post.id.in_(due.scalar_subquery()), Post.state == PostState.SCHEDULED)
+        .values(state=PostState.QUEUED, queued_at=now, updated_at=now)
+        .returning(Post.id, Post.due_at)
+        .execution_options(synchronize_session=False)
+    )
+    return [(row.id, row.due_at) for row in session.execute(statement)]
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic_config(connection: Any) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_schema(url: str | None = None) -> None:
+    """Create the database's tables, or bring them up to the newest migration."""
+    with get_engine(url).begin() as connection:
+        alembic_command.upgrade(_alembic_config(connection), "head")
+
+
+def schema_is_current(url: str | None = None) -> bool:
+    with get_engine(url).connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+        heads = ScriptDirectory.from_config(_alembic_config(connection)).get_heads()
+        return set(current) == set(heads)

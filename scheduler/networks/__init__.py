@@ -1,0 +1,25 @@
+"""Where posts go: one adapter per network behind the Network protocol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scheduler.config import get_settings
+from scheduler.models import Account
+from scheduler.networks.base import Network
+from scheduler.networks.outbox import OutboxNetwork
+
+NETWORKS = ("outbox",)
+
+
+def for_account(account: Account) -> Network:
+    """The adapter that publishes for `account`."""
+    if account.network == "outbox":
+        options = account.options or {}
+        folder = Path(options.get("folder") or get_settings().resolved_outbox_dir)
+        return OutboxNetwork(
+            folder=folder,
+            delay_before=float(options.get("delay_before", 0.0)),
+            delay_after=float(options.get("delay_after", 0.0)),
+        )
+    raise ValueError(f"account {account.name!r} uses network {account.network!r}, which is not supported")

@@ -1,0 +1,78 @@
+"""The Network protocol every adapter implements, what goes in and out, and the errors adapters raise.
+
+Adapters sort every failure into one of the errors below, once; the publishing state machine
+decides what each means. Adapters never sleep or retry on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Media:
+    path: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """What an adapter needs to publish one post, and to find it again."""
+
+    post_id: int
+    account: str
+    text: str
+    due_at: datetime
+    media: tuple[Media, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a network tells us after a post goes out."""
+
+    external_id: str
+    url: str
+
+
+class NetworkError(Exception):
+    """A failure the network reported, sorted by what should happen next."""
+
+    outcome = "error"
+
+
+class RateLimited(NetworkError):
+    outcome = "rate_limited"
+
+    def __init__(self, message: str, reset_at: datetime) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class Transient(NetworkError):
+    """Worth another try later: a timeout before sending, a 5xx, a dropped connection."""
+
+    outcome = "transient"
+
+
+class Permanent(NetworkError):
+    """The network refused this post for good; the message is the reason editors see."""
+
+    outcome = "permanent"
+
+
+class AuthExpired(NetworkError):
+    """The account's credentials no longer work: an editor must reconnect it."""
+
+    outcome = "auth_expired"
+
+
+class Network(Protocol):
+    name: str
+
+    def publish(self, post: OutgoingPost) -> Receipt: ...
+
+    def find(self, post: OutgoingPost) -> Receipt | None:
+        """Look the post up on the network; None if it is not there."""
+        ...

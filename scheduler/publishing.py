@@ -1,0 +1,320 @@
+"""The exactly-once state machine: claim, call, record, reconcile.
+
+Every state change is a compare-and-set on (id, state[, lease token]), so two workers holding a
+task for the same post cannot both publish it. No transaction is held open across a network call:
+the claim commits first, the call runs, the outcome is recorded in a second transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from scheduler.config import Settings, get_settings
+from scheduler.db import claim_due
+from scheduler.models import Account, Attempt, Post, PostState, utcnow
+from scheduler.networks.base import (
+    AuthExpired,
+    Media,
+    Network,
+    NetworkError,
+    OutgoingPost,
+    Permanent,
+    RateLimited,
+    Receipt,
+    Transient,
+)
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+NetworkFor = Callable[[Account], Network]
+
+# A task that arrives this close before its due time waits it out rather than going round again.
+EARLY_WAIT_LIMIT = timedelta(seconds=2)
+
+
+class Outcome(enum.StrEnum):
+    PUBLISHED = "published"
+    NOT_CLAIMED = "not_claimed"  # another worker has it, or it is no longer queued
+    TOO_EARLY = "too_early"
+    RETRY_SCHEDULED = "retry_scheduled"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the call may or may not have landed: the reconciler will ask the network
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A post to hand to a worker, to start at `due_at`."""
+
+    post_id: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    due_at: datetime | None = None
+    detail: str = ""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dispatch_due(session: Session, *, now: datetime, settings: Settings | None = None) -> list[Dispatch]:
+    """Claim posts due within the lookahead, and take back queued posts whose task was lost.
+
+    The caller sends a publish task for each, with eta=due_at, after this transaction commits.
+    """
+    settings = settings or get_settings()
+    horizon = now + timedelta(seconds=settings.lookahead_seconds)
+    claimed = claim_due(session, now=now, horizon=horizon, limit=settings.claim_batch)
+    stale_before = now - timedelta(seconds=settings.requeue_after_seconds)
+    lost = session.execute(
+        update(Post)
+        .where(Post.state == PostState.QUEUED, Post.due_at <= stale_before, Post.queued_at <= stale_before)
+        .values(queued_at=now, updated_at=now)
+        .returning(Post.id, Post.due_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if lost:
+        log.warning("sending %d queued posts again: their tasks were lost", len(lost))
+    return [Dispatch(post_id, due_at) for post_id, due_at in [*claimed, *lost]]
+
+
+def publish(
+    sessions: SessionFactory,
+    post_id: int,
+    network_for: NetworkFor,
+    *,
+    settings: Settings | None = None,
+) -> Result:
+    """Publish one queued post if this worker wins it; record the attempt and the new state."""
+    settings = settings or get_settings()
+    claim = _claim_for_publishing(sessions, post_id, settings)
+    if isinstance(claim, Result):
+        return claim
+    outgoing, account, token, attempt_id = claim
+
+    try:
+        receipt = network_for(account).publish(outgoing)
+    except NetworkError as error:
+        return _record_failure(sessions, post_id, token, attempt_id, error, settings)
+    except Exception as error:
+        log.exception("post %s: publishing raised an unexpected error; the reconciler will check", post_id)
+        return _record_unknown(sessions, post_id, token, attempt_id, error)
+    return _record_published(sessions, post_id, token, attempt_id, receipt, Outcome.PUBLISHED)
+
+
+def _claim_for_publishing(
+    sessions: SessionFactory, post_id: int, settings: Settings
+) -> tuple[OutgoingPost, Account, str, int] | Result:
+    while True:
+        now = utcnow()
+        with sessions() as session:
+            post = session.get(Post, post_id)
+            if post is None or post.state != PostState.QUEUED:
+                return Result(Outcome.NOT_CLAIMED, detail=f"post is {post.state if post else 'gone'}")
+            early = post.due_at - now
+            if early > EARLY_WAIT_LIMIT:
+                return Result(Outcome.TOO_EARLY, due_at=post.due_at)
+            if early <= timedelta(0):
+                token = secrets.token_hex(8)
+                won = session.execute(
+                    update(Post)
+                    .where(Post.id == post_id, Post.state == PostState.QUEUED)
+                    .values(
+                        state=PostState.PUBLISHING,
+                        lease_token=token,
+                        lease_until=now + timedelta(seconds=settings.lease_seconds),
+                        attempt_count=Post.attempt_count + 1,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if not won:
+                    return Result(Outcome.NOT_CLAIMED, detail="another worker claimed it")
+                attempt = Attempt(post_id=post_id, kind="publish", started_at=now, worker=worker_name())
+                session.add(attempt)
+                session.flush()
+                return _outgoing(post), post.account, token, attempt.id
+        time.sleep(early.total_seconds())  # never publish before the due time, even by a few ms
+
+
+def _outgoing(post: Post) -> OutgoingPost:
+    return OutgoingPost(
+        post_id=post.id,
+        account=post.account.name,
+        text=post.text,
+        due_at=post.due_at,
+        media=tuple(Media(path=item["path"], alt_text=item.get("alt_text", "")) for item in post.media),
+    )
+
+
+def _finish_attempt(session: Session, attempt_id: int, outcome: str, detail: str = "") -> None:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is not None:
+        attempt.finished_at = utcnow()
+        attempt.outcome = outcome
+        attempt.detail = detail[:2000] or None
+
+
+def _move(session: Session, post_id: int, token: str, **values: object) -> bool:
+    """Compare-and-set out of `publishing`, only for the holder of the lease."""
+    return bool(
+        session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.state == PostState.PUBLISHING, Post.lease_token == token)
+            .values(lease_token=None, lease_until=None, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+def _record_published(
+    sessions: SessionFactory, post_id: int, token: str, attempt_id: int, receipt: Receipt, outcome: Outcome
+) -> Result:
+    with sessions() as session:
+        _finish_attempt(session, attempt_id, outcome.value, receipt.url)
+        moved = _move(
+            session,
+            post_id,
+            token,
+            state=PostState.PUBLISHED,
+            external_id=receipt.external_id,
+            external_url=receipt.url,
+            published_at=utcnow(),
+            last_error=None,
+        )
+    if not moved:
+        # The lease ran out during the call and the reconciler took over; it will find this post.
+        log.warning("post %s published as %s after its lease expired", post_id, receipt.external_id)
+    return Result(outcome, detail=receipt.url)
+
+
+def _record_failure(
+    sessions: SessionFactory,
+    post_id: int,
+    token: str,
+    attempt_id: int,
+    error: NetworkError,
+    settings: Settings,
+) -> Result:
+    now = utcnow()
+    message = str(error) or type(error).__name__
+    with sessions() as session:
+        _finish_attempt(session, attempt_id, error.outcome, message)
+        attempts = session.scalar(select(Post.attempt_count).where(Post.id == post_id)) or 0
+        if isinstance(error, RateLimited):
+            retry_at = max(error.reset_at, now)
+        elif isinstance(error, Transient) and attempts < settings.max_attempts:
+            retry_at = now + timedelta(seconds=settings.retry_backoff_seconds * 2 ** (attempts - 1))
+        else:
+            retry_at = None
+        if retry_at is not None:
+            _move(session, post_id, token, state=PostState.SCHEDULED, due_at=retry_at, last_error=message)
+            return Result(Outcome.RETRY_SCHEDULED, due_at=retry_at, detail=message)
+        if isinstance(error, Transient):
+            reason = f"gave up after {attempts} attempts: {message}"
+        elif isinstance(error, AuthExpired):
+            reason = f"the account's credentials no longer work, reconnect it: {message}"
+        else:
+            assert isinstance(error, Permanent | NetworkError)
+            reason = message
+        _move(session, post_id, token, state=PostState.FAILED, last_error=reason)
+    return Result(Outcome.FAILED, detail=reason)
+
+
+def _record_unknown(
+    sessions: SessionFactory, post_id: int, token: str, attempt_id: int, error: Exception
+) -> Result:
+    message = f"{type(error).__name__}: {error}"
+    with sessions() as session:
+        _finish_attempt(session, attempt_id, Outcome.UNKNOWN.value, message)
+        # End the lease now, so the reconciler asks the network at once instead of after the lease.
+        session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.state == PostState.PUBLISHING, Post.lease_token == token)
+            .values(lease_until=utcnow(), last_error=message)
+            .execution_options(synchronize_session=False)
+        )
+    return Result(Outcome.UNKNOWN, detail=message)
+
+
+def expired_leases(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
+    """Posts in `publishing` whose worker did not report back in time."""
+    return list(
+        session.scalars(
+            select(Post.id)
+            .where(Post.state == PostState.PUBLISHING, Post.lease_until < now)
+            .order_by(Post.lease_until)
+            .limit(limit)
+        )
+    )
+
+
+def reconcile(
+    sessions: SessionFactory, post_id: int, network_for: NetworkFor, *, settings: Settings | None = None
+) -> Result:
+    """Ask the network whether a post whose outcome is unknown went out, before anyone sends it again."""
+    settings = settings or get_settings()
+    now = utcnow()
+    token = secrets.token_hex(8)
+    with sessions() as session:
+        won = session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.state == PostState.PUBLISHING, Post.lease_until < now)
+            .values(
+                lease_token=token, lease_until=now + timedelta(seconds=settings.lease_seconds), updated_at=now
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not won:
+            return Result(Outcome.NOT_CLAIMED)
+        post = session.get(Post, post_id)
+        assert post is not None
+        outgoing, account = _outgoing(post), post.account
+        attempt = Attempt(post_id=post_id, kind="find", started_at=now, worker=worker_name())
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+
+    try:
+        receipt = network_for(account).find(outgoing)
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        log.warning("post %s: could not look it up on the network: %s", post_id, message)
+        with sessions() as session:
+            _finish_attempt(session, attempt_id, Outcome.UNKNOWN.value, message)
+            session.execute(
+                update(Post)
+                .where(Post.id == post_id, Post.lease_token == token)
+                .values(
+                    lease_until=utcnow() + timedelta(seconds=settings.reconcile_seconds), last_error=message
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return Result(Outcome.UNKNOWN, detail=message)
+
+    if receipt is not None:
+        log.info("post %s: found on the network as %s", post_id, receipt.external_id)
+        return _record_published(sessions, post_id, token, attempt_id, receipt, Outcome.FOUND)
+    with sessions() as session:
+        _finish_attempt(session, attempt_id, Outcome.NOT_FOUND.value)
+        _move(session, post_id, token, state=PostState.SCHEDULED, due_at=utcnow(), last_error=None)
+    log.info("post %s: not on the network; scheduled to send again", post_id)
+    return Result(Outcome.NOT_FOUND)

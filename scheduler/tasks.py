@@ -1,0 +1,36 @@
+"""Celery tasks, thin: load, call the domain function, save."""
+
+from __future__ import annotations
+
+from scheduler import networks, publishing
+from scheduler.celery_app import celery_app
+from scheduler.db import session_scope
+from scheduler.models import utcnow
+
+
+@celery_app.task(name="scheduler.tasks.tick")
+def tick() -> int:
+    """Claim the posts due within the lookahead and send each to a worker, after the commit."""
+    with session_scope() as session:
+        dispatches = publishing.dispatch_due(session, now=utcnow())
+    for dispatch in dispatches:
+        publish_post.apply_async((dispatch.post_id,), eta=dispatch.due_at)
+    return len(dispatches)
+
+
+@celery_app.task(name="scheduler.tasks.publish_post")  # recovery comes from the database, not redelivery
+def publish_post(post_id: int) -> str:
+    result = publishing.publish(session_scope, post_id, networks.for_account)
+    if result.outcome is publishing.Outcome.TOO_EARLY and result.due_at is not None:
+        publish_post.apply_async((post_id,), eta=result.due_at)
+    return result.outcome.value
+
+
+@celery_app.task(name="scheduler.tasks.reconcile_expired")
+def reconcile_expired() -> int:
+    """Ask the network about every post whose worker did not report back within its lease."""
+    with session_scope() as session:
+        post_ids = publishing.expired_leases(session, now=utcnow())
+    for post_id in post_ids:
+        publishing.reconcile(session_scope, post_id, networks.for_account)
+    return len(post_ids)
