@@ -31,6 +31,9 @@ def fail(message: str) -> None:
 def database() -> Iterator[db.Session]:
     """A transaction on an initialised database; user errors become a one-line message and exit 1."""
     settings = get_settings()
+    url = settings.resolved_database_url
+    if db.sqlite_file_missing(url):
+        fail(f"the database {url} does not exist yet: run `scheduler init`")
     try:
         current = db.schema_is_current()
     except OperationalError as error:

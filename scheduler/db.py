@@ -13,7 +13,7 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, make_url, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.config import get_settings
@@ -114,6 +114,16 @@ def upgrade_schema(url: str | None = None) -> None:
     """Create the database's tables, or bring them up to the newest migration."""
     with get_engine(url).begin() as connection:
         alembic_command.upgrade(_alembic_config(connection), "head")
+
+
+def sqlite_file_missing(url: str) -> bool:
+    """True for a SQLite URL whose file is not there (opening it would create an empty one)."""
+    parsed = make_url(url)
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not (Path(parsed.database).exists())
+    )
 
 
 def schema_is_current(url: str | None = None) -> bool:

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from scheduler import db
+from scheduler.config import get_settings
+from tests.services import TEST_REDIS_URL, postgres_database
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE_ARTICLE = REPO / "scheduler" / "demo_data" / "kardashian-white-house.txt"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own var folder and SQLite file; nothing touches ./var."""
+    var = tmp_path / "var"
+    var.mkdir()
+    monkeypatch.setenv("SCHEDULER_VAR_DIR", str(var))
+    monkeypatch.delenv("SCHEDULER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SCHEDULER_REDIS_URL", TEST_REDIS_URL)
+    get_settings.cache_clear()
+    yield var
+    get_settings.cache_clear()
+    db.dispose_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, isolated_settings: Path) -> Iterator[str]:
+    """An initialised, empty database: a SQLite file, then a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{isolated_settings / 'scheduler.db'}"
+        db.upgrade_schema(url)
+        yield url
+    else:
+        with postgres_database() as url:
+            db.upgrade_schema(url)
+            yield url
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    yield TEST_REDIS_URL
+    client.flushdb()

@@ -1,0 +1,62 @@
+"""Real Celery worker processes for integration tests, started the way `scheduler worker` starts them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.cli import QUEUES
+
+
+@dataclass
+class Worker:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker {self.name} exited:\n{self.log.read_text()[-3000:]}")
+            if " ready." in self.log.read_text(errors="replace"):
+                return
+            time.sleep(0.1)
+        raise AssertionError(
+            f"worker {self.name} not ready after {timeout} s:\n{self.log.read_text()[-3000:]}"
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once: no warm shutdown, no cleanup."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_worker(
+    name: str, env: dict[str, str], log_dir: Path, *, beat: bool, concurrency: int = 2
+) -> Worker:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    command = [sys.executable, "-m", "celery", "-A", "scheduler.celery_app", "worker", "-Q", QUEUES]
+    command += ["--concurrency", str(concurrency), "--loglevel", "INFO", "--hostname", f"{name}@%h"]
+    if beat:
+        command += ["--beat", "--schedule", str(log_dir / f"{name}-beat-schedule")]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Worker(name, process, log)
