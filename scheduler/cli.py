@@ -139,9 +139,13 @@ def add(file: Path, url: str | None, account_name: str | None, at: str | None, n
 
 @main.command()
 @click.option("--state", type=click.Choice([s.value for s in PostState]), help="only posts in this state")
-def posts(state: str | None) -> None:
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=200, show_default=True, help="show at most this many"
+)
+def posts(state: str | None, limit: int) -> None:
     """The posts, by due time, in each account's time zone."""
     with database() as session:
+        found, total = newsroom.list_posts(session, state=state, limit=limit)
         rows = [
             (
                 str(p.id),
@@ -151,9 +155,11 @@ def posts(state: str | None) -> None:
                 excerpt(p.text, 40),
                 p.external_url or (f"({p.last_error})" if p.last_error else ""),
             )
-            for p in newsroom.list_posts(session, state=state)
+            for p in found
         ]
     print_table(("id", "account", "due", "state", "text", "receipt"), rows)
+    if total > len(rows):
+        click.echo(f"(the first {len(rows)} of {total}; --limit shows more)")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -180,12 +180,11 @@ def add_and_schedule(
     return schedule_post(session, article, account, due_at=due_at, templates_dir=templates_dir)
 
 
-def list_posts(session: Session, *, state: str | None = None, limit: int = 200) -> list[Post]:
-    query = select(Post).options(selectinload(Post.account)).order_by(Post.due_at, Post.id).limit(limit)
-    if state is not None:
-        if state not in {s.value for s in PostState}:
-            raise NewsroomError(
-                f"unknown state {state!r}: choose one of {', '.join(s.value for s in PostState)}"
-            )
-        query = query.where(Post.state == state)
-    return list(session.scalars(query))
+def list_posts(session: Session, *, state: str | None = None, limit: int = 200) -> tuple[list[Post], int]:
+    """Posts by due time (at most `limit`), and how many match in all."""
+    if state is not None and state not in {s.value for s in PostState}:
+        raise NewsroomError(f"unknown state {state!r}: choose one of {', '.join(s.value for s in PostState)}")
+    matching = select(Post) if state is None else select(Post).where(Post.state == state)
+    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    query = matching.options(selectinload(Post.account)).order_by(Post.due_at, Post.id).limit(limit)
+    return list(session.scalars(query)), total

@@ -133,3 +133,12 @@ def test_commands_before_init_say_to_run_init(isolated_settings: Path) -> None:
 def test_posts_rejects_an_unknown_state(initialised: str) -> None:
     result = run("posts", "--state", "sent")
     assert result.returncode == 2 and "'sent' is not one of" in result.stderr
+
+
+def test_posts_says_when_the_list_is_cut(initialised: str) -> None:
+    for hour in ("09:00", "10:00", "11:00"):
+        assert run("add", str(REFERENCE_ARTICLE), "--at", f"2030-01-01 {hour}").returncode == 0
+    listing = run("posts", "--limit", "2").stdout.strip().splitlines()
+    assert len(listing) == 4 and "2030-01-01 09:00" in listing[1] and "2030-01-01 10:00" in listing[2]
+    assert listing[3] == "(the first 2 of 3; --limit shows more)"
+    assert counts(initialised) == (1, 3)  # one article, three posts

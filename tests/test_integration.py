@@ -137,7 +137,14 @@ def test_worker_killed_mid_publish_each_post_still_goes_out_once(
     database_url: str, redis_url: str, isolated_settings: Path, workers: list[Worker]
 ) -> None:
     outbox = isolated_settings / "outbox"
-    env = worker_env(database_url, redis_url, isolated_settings, lease_seconds=6, reconcile_seconds=1)
+    env = worker_env(
+        database_url,
+        redis_url,
+        isolated_settings,
+        lease_seconds=6,
+        reconcile_seconds=1,
+        requeue_after_seconds=3,
+    )
     logs = isolated_settings / "logs"
     first = start_worker("doomed", env, logs, beat=True, concurrency=4)
     workers.append(first)
