@@ -19,7 +19,6 @@ from scheduler.planning import PlanningError, format_local, zone
 from scheduler.render import RenderError
 
 USER_ERRORS = (ArticleError, newsroom.NewsroomError, PlanningError, RenderError)
-QUEUES = "publish,render,cards,default"
 
 
 def fail(message: str) -> None:
@@ -27,22 +26,23 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-@contextmanager
-def database() -> Iterator[db.Session]:
-    """A transaction on an initialised database; user errors become a one-line message and exit 1."""
-    settings = get_settings()
-    url = settings.resolved_database_url
+def require_database() -> None:
+    """Exit with what to do unless the database exists and has the newest schema."""
+    url = get_settings().resolved_database_url
     if db.sqlite_file_missing(url):
         fail(f"the database {url} does not exist yet: run `scheduler init`")
     try:
         current = db.schema_is_current()
     except OperationalError as error:
-        fail(f"cannot open the database {settings.resolved_database_url}: {error.orig}")
+        fail(f"cannot open the database {url}: {error.orig}")
     if not current:
-        fail(
-            f"the database {settings.resolved_database_url} is not initialised or is out of date: "
-            "run `scheduler init`"
-        )
+        fail(f"the database {url} is not initialised or is out of date: run `scheduler init`")
+
+
+@contextmanager
+def database() -> Iterator[db.Session]:
+    """A transaction on an initialised database; user errors become a one-line message and exit 1."""
+    require_database()
     try:
         with db.session_scope() as session:
             yield session
@@ -168,11 +168,11 @@ def posts(state: str | None, limit: int) -> None:
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(concurrency: int | None, beat: bool, celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker for every queue, with the beat embedded: everything for one machine."""
-    from scheduler.celery_app import celery_app
+    from scheduler.celery_app import WORKER_QUEUES, celery_app
 
+    require_database()
     settings = get_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    argv = ["worker", "-Q", QUEUES, "--loglevel", "INFO"]
+    argv = ["worker", "-Q", WORKER_QUEUES, "--loglevel", "INFO"]
     if beat:
         argv += ["--beat", "--schedule", str(settings.var_dir / "celerybeat-schedule")]
     if concurrency:

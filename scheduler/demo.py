@@ -20,7 +20,7 @@ import click
 
 from scheduler import db, newsroom, redis_server
 from scheduler.articles.text import parse_text, read_text_file
-from scheduler.cli import QUEUES
+from scheduler.celery_app import WORKER_QUEUES
 from scheduler.config import get_settings
 from scheduler.models import Post, PostState, utcnow
 from scheduler.planning import format_local, zone
@@ -80,7 +80,7 @@ def start_worker(redis_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SCHEDULER_REDIS_URL": redis_url}
     schedule = get_settings().var_dir / "celerybeat-schedule"
     command = [sys.executable, "-m", "celery", "-A", "scheduler.celery_app", "worker", "--beat"]
-    command += ["--schedule", str(schedule), "-Q", QUEUES, "--concurrency", "2", "--loglevel", "INFO"]
+    command += ["--schedule", str(schedule), "-Q", WORKER_QUEUES, "--concurrency", "2", "--loglevel", "INFO"]
     command += ["--hostname", f"demo-{os.getpid()}@%h"]
     with log_path.open("wb") as log:
         return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

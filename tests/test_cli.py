@@ -125,9 +125,11 @@ def test_bad_input_gets_one_line_and_writes_nothing(initialised: str, tmp_path: 
 
 
 def test_commands_before_init_say_to_run_init(isolated_settings: Path) -> None:
-    result = run("posts")
-    assert result.returncode == 1
-    assert "does not exist yet" in result.stderr and "scheduler init" in result.stderr
+    for command in (["posts"], ["accounts", "list"], ["add", str(REFERENCE_ARTICLE), "--now"], ["worker"]):
+        result = run(*command)
+        assert result.returncode == 1, command
+        assert "does not exist yet" in result.stderr and "scheduler init" in result.stderr
+    assert not (isolated_settings / "scheduler.db").exists()
 
 
 def test_posts_rejects_an_unknown_state(initialised: str) -> None:

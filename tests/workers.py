@@ -1,4 +1,4 @@
-"""Real Celery worker processes for integration tests, started the way `scheduler worker` starts them."""
+"""Real Celery worker processes for integration tests, started with `scheduler worker`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from scheduler.cli import QUEUES
 
 
 @dataclass
@@ -51,10 +49,9 @@ def start_worker(
 ) -> Worker:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
-    command = [sys.executable, "-m", "celery", "-A", "scheduler.celery_app", "worker", "-Q", QUEUES]
-    command += ["--concurrency", str(concurrency), "--loglevel", "INFO", "--hostname", f"{name}@%h"]
-    if beat:
-        command += ["--beat", "--schedule", str(log_dir / f"{name}-beat-schedule")]
+    scheduler = str(Path(sys.executable).parent / "scheduler")
+    command = [scheduler, "worker", "--concurrency", str(concurrency), "--beat" if beat else "--no-beat"]
+    command += ["--hostname", f"{name}@%h"]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

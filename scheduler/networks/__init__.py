@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol
 
 from scheduler.config import get_settings
-from scheduler.models import Account
 from scheduler.networks.base import Network
 from scheduler.networks.outbox import OutboxNetwork
 
 NETWORKS = ("outbox",)
 
 
-def for_account(account: Account) -> Network:
+class AccountSettings(Protocol):
+    """What an adapter needs to know of an account (the Account row has it)."""
+
+    name: str
+    network: str
+    options: dict[str, Any]
+
+
+def for_account(account: AccountSettings) -> Network:
     """The adapter that publishes for `account`."""
     if account.network == "outbox":
         options = account.options or {}
