@@ -6,10 +6,11 @@ Baseline: posts are `queued` and this script sends `publish_post.apply_async((id
 each at scheduling time, to a worker without the beat; the worker holds every ETA task in memory.
 
 For each system, with one worker (prefork, `--concurrency` processes) on a fresh SQLite database and
-a flushed Redis database, in this order:
-  spread  N posts due evenly over S seconds; lateness = publish attempt start - due time
-  burst   B posts all due at the same instant
-  memory  M posts due in an hour; worker RSS (main process and children) idle before and after
+a flushed Redis database, after a warm-up:
+  spread  N posts due evenly over S seconds, starting 2 s from now; lateness = first publish attempt's
+          start - due time
+  burst   B posts all due at one instant after the spread (scheduled with it, measured apart)
+  memory  then M posts due in an hour; worker RSS (main process and children) idle before and after
 
 Human-readable figures first; the last line is one JSON object. `--quick` finishes in under a minute.
 """
@@ -41,10 +42,10 @@ from scheduler import redis_server  # reads no settings: the other scheduler mod
 
 ROOT = Path(__file__).resolve().parent.parent
 
-QUEUES = "publish,render,cards,default"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 MB = 1024 * 1024
 OURS, BASELINE = "ours", "baseline"
+PREFIXES = {OURS: "", BASELINE: "baseline_"}  # of the keys in the JSON summary
 TERMINAL = ("published", "failed", "canceled")
 
 
@@ -130,7 +131,9 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
     parser.add_argument(
         "--later", type=int, help="posts due in an hour, for memory (default 20000; quick 2000)"
     )
-    parser.add_argument("--settle", type=float, help="seconds between scheduling and reading the RSS")
+    parser.add_argument(
+        "--settle", type=float, help="seconds between scheduling and reading the RSS (default 10; quick 2)"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes (default 2)")
     parser.add_argument(
         "--redis-url",
@@ -156,9 +159,9 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
         settle=pick(args.settle, 10.0, 2.0),
         concurrency=args.concurrency,
     )
-    if min(plan.posts, plan.burst) < 1 or plan.later < 0 or plan.seconds < 0 or plan.concurrency < 1:
+    if min(plan.posts, plan.burst, plan.concurrency) < 1 or min(plan.later, plan.seconds, plan.settle) < 0:
         parser.error(
-            "--posts and --burst need at least 1; --later, --seconds and --settle cannot be negative"
+            "--posts, --burst and --concurrency need at least 1; --later, --seconds, --settle 0 or more"
         )
     return args, plan
 
@@ -212,12 +215,12 @@ class Bench:
 
     def __init__(self, plan: Plan, work: Path, redis_url: str) -> None:
         from scheduler import db, newsroom
-        from scheduler.celery_app import celery_app
+        from scheduler.celery_app import WORKER_QUEUES, celery_app
         from scheduler.models import Attempt, Post
         from scheduler.tasks import publish_post
 
         self.plan, self.work, self.redis_url = plan, work, redis_url
-        self.db, self.newsroom, self.celery_app = db, newsroom, celery_app
+        self.db, self.newsroom, self.celery_app, self.queues = db, newsroom, celery_app, WORKER_QUEUES
         self.Post, self.Attempt, self.publish_post = Post, Attempt, publish_post
         self.redis = redis.Redis.from_url(redis_url)
         if self.redis.dbsize():
@@ -236,34 +239,42 @@ class Bench:
         self.flush()
         phase = Phase(self, system, url, account_id)
         say(f"\n[{system}] starting a worker{' with the beat' if system == OURS else ''}…")
+        try:
+            with worker(system, var, url, self.redis_url, self.queues, self.plan.concurrency) as process:
+                return self.measure(phase, process, var / "worker.log")
+        finally:
+            phase.reader.dispose()
+            self.db.get_engine(url).dispose()
+
+    def measure(self, phase: Phase, process: subprocess.Popen[bytes], log_path: Path) -> SystemResult:
+        system, plan = phase.system, self.plan
+        phase.process = process
         t0 = time.monotonic()
-        with worker(system, var, url, self.redis_url, self.plan.concurrency) as process:
-            wait_ready(self.celery_app, node_name(system), process, var / "worker.log")
-            # A few posts due at once warm up the pool processes (and, for ours, show the beat ticks).
-            (warm,) = phase.lateness([utcnow() + timedelta(seconds=0.2)] * (2 * self.plan.concurrency))
-            if warm.published < warm.posts:
-                raise RuntimeError(f"[{system}] the warm-up posts were not published; see the worker log")
-            startup = time.monotonic() - t0
-            say(f"[{system}] worker ready in {startup:.1f} s")
+        wait_ready(self.celery_app, node_name(system), process, log_path)
+        # A few posts due at once warm up the pool processes (and, for ours, show that the beat ticks).
+        (warm,) = phase.lateness([utcnow() + timedelta(seconds=0.2)] * (2 * plan.concurrency))
+        if warm.published < warm.posts:
+            raise RuntimeError(f"[{system}] the warm-up posts were not published; see the worker log")
+        startup = time.monotonic() - t0
+        say(f"[{system}] worker ready in {startup:.1f} s")
 
-            # Both scheduled now, as editors would have: the burst lands after the spread is over.
-            # The dispatcher claims `claim_batch` posts a tick; give it the ticks a burst this size needs.
-            start = utcnow() + timedelta(seconds=self.plan.lead)
-            step = self.plan.seconds / max(self.plan.posts - 1, 1)
-            ticks = math.ceil(self.plan.burst / phase.settings.claim_batch) * phase.settings.tick_seconds
-            at = start + timedelta(seconds=self.plan.seconds + max(1.0, ticks))
-            spread, burst = phase.lateness(
-                [start + timedelta(seconds=i * step) for i in range(self.plan.posts)],
-                [at] * self.plan.burst,
-            )
-            say(f"[{system}] spread: {describe(spread)}")
-            say(f"[{system}] burst: {describe(burst)}")
+        # Both scheduled now, as editors would have: the burst lands after the spread is over.
+        # The dispatcher claims `claim_batch` posts a tick; give it the ticks a burst this size needs.
+        start = utcnow() + timedelta(seconds=plan.lead)
+        step = plan.seconds / max(plan.posts - 1, 1)
+        ticks = math.ceil(plan.burst / phase.settings.claim_batch) * phase.settings.tick_seconds
+        at = start + timedelta(seconds=plan.seconds + max(1.0, ticks))
+        spread, burst = phase.lateness(
+            [start + timedelta(seconds=i * step) for i in range(plan.posts)], [at] * plan.burst
+        )
+        say(f"[{system}] spread: {describe(spread)}")
+        say(f"[{system}] burst: {describe(burst)}")
 
-            memory = phase.memory(process)
-            say(
-                f"[{system}] memory: {memory.before_mb:.1f} MB idle, {memory.after_mb:.1f} MB with "
-                f"{memory.posts} posts due in an hour (+{memory.growth_mb:.1f} MB)"
-            )
+        memory = phase.memory(process)
+        say(
+            f"[{system}] memory: {memory.before_mb:.1f} MB idle, {memory.after_mb:.1f} MB with "
+            f"{memory.posts} posts due in an hour (+{memory.growth_mb:.1f} MB)"
+        )
         return SystemResult(spread, burst, memory, startup)
 
 
@@ -277,6 +288,7 @@ class Phase:
         self.settings = get_settings()
         # Reads go through a plain connection: in WAL mode they never take the write lock the worker needs.
         self.reader = create_engine(url)
+        self.process: subprocess.Popen[bytes] | None = None  # the worker, to stop waiting if it dies
 
     def schedule(self, *groups: list[datetime]) -> list[tuple[int, int]]:
         """Insert each group of posts, then (baseline) send their ETA tasks, earliest due first.
@@ -322,6 +334,8 @@ class Phase:
         deadline = time.monotonic() + timeout
         waiting = set(range(len(groups)))
         while waiting and time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"[{self.system}] the worker exited with {self.process.returncode}")
             for index in sorted(waiting):
                 if self._count_done(*ranges[index]) == results[index].posts:
                     results[index].wall_s = time.monotonic() - t0
@@ -388,7 +402,8 @@ def describe(lateness: Lateness) -> str:
         extra += f", only {lateness.published}/{lateness.posts} published"
     if lateness.duplicates:
         extra += f", {lateness.duplicates} duplicate attempts"
-    return f"{lateness.posts} posts, lateness ms: {figures} ({lateness.wall_s:.1f} s{extra})"
+    done = f"all done {lateness.wall_s:.1f} s after scheduling"
+    return f"{lateness.posts} posts, lateness ms: {figures} ({done}{extra})"
 
 
 def tree_rss(pid: int) -> int:
@@ -417,7 +432,7 @@ def idle_rss(pid: int, samples: int = 3, interval: float = 0.3) -> float:
 
 @contextmanager
 def worker(
-    system: str, var: Path, url: str, redis_url: str, concurrency: int
+    system: str, var: Path, url: str, redis_url: str, queues: str, concurrency: int
 ) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
@@ -428,7 +443,7 @@ def worker(
     command = [sys.executable, "-m", "celery", "-A", "scheduler.celery_app", "worker"]
     if system == OURS:
         command += ["--beat", "--schedule", str(var / "celerybeat-schedule")]
-    command += ["-Q", QUEUES, "--concurrency", str(concurrency), "--loglevel", "WARNING"]
+    command += ["-Q", queues, "--concurrency", str(concurrency), "--loglevel", "WARNING"]
     command += ["--hostname", f"{node_name(system)}@%h"]
     log_path = var / "worker.log"
     with log_path.open("wb") as log:
@@ -503,7 +518,7 @@ def summarize(plan: Plan, results: dict[str, SystemResult], *, quick: bool, wall
         "wall_seconds": round(wall, 1),
     }
     for system, result in results.items():
-        prefix = "" if system == OURS else "baseline_"
+        prefix = PREFIXES[system]
         for scenario in ("spread", "burst"):
             lateness: Lateness = getattr(result, scenario)
             for name, value in lateness.stats().items():
@@ -512,6 +527,11 @@ def summarize(plan: Plan, results: dict[str, SystemResult], *, quick: bool, wall
             summary[f"{prefix}{scenario}_published"] = lateness.published
             summary[f"{prefix}{scenario}_failed"] = lateness.failed
             summary[f"{prefix}{scenario}_duplicates"] = lateness.duplicates
+        # How fast the worker works through a burst: it bounds burst lateness, whoever dispatches.
+        drain_s = (summary[f"{prefix}burst_max_ms"] or 0) / 1000
+        summary[f"{prefix}burst_posts_per_s"] = (
+            round(result.burst.published / drain_s, 1) if drain_s else None
+        )
         summary[f"{prefix}rss_before_mb"] = result.memory.before_mb
         summary[f"{prefix}rss_after_mb"] = result.memory.after_mb
         summary[f"{prefix}rss_growth_mb"] = result.memory.growth_mb
@@ -541,6 +561,8 @@ def print_report(plan: Plan, results: dict[str, SystemResult], summary: dict[str
             published = f"{lateness.published}/{lateness.posts}"
             figures = "".join(f"{fmt(stats[name]):>9}" for name in ("p50", "p95", "p99", "max"))
             say(f"{label:<22}{system:<10}{published:>11}{figures}")
+    rates = [f"{system} {fmt(summary[f'{prefix}burst_posts_per_s'])}" for system, prefix in PREFIXES.items()]
+    say(f"burst drained at (posts/s): {', '.join(rates)}")
     say(f"\nworker RSS (main process and children), MB, {plan.later} posts due in an hour")
     say(f"{'system':<10}{'idle':>9}{'loaded':>9}{'growth':>9}")
     for system, result in results.items():
