@@ -17,13 +17,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.config import Settings, get_settings
 from scheduler.db import claim_due
 from scheduler.models import Account, Attempt, Post, PostState, utcnow
+from scheduler.networks import AccountSettings
 from scheduler.networks.base import (
     AuthExpired,
     Media,
@@ -39,7 +41,7 @@ from scheduler.networks.base import (
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
-NetworkFor = Callable[[Account], Network]
+NetworkFor = Callable[[AccountSettings], Network]
 
 # A task that arrives this close before its due time waits it out rather than going round again.
 EARLY_WAIT_LIMIT = timedelta(seconds=2)
@@ -122,55 +124,71 @@ def publish(
 
 def _claim_for_publishing(
     sessions: SessionFactory, post_id: int, settings: Settings
-) -> tuple[OutgoingPost, Account, str, int] | Result:
+) -> tuple[OutgoingPost, AccountSettings, str, int] | Result:
+    # Core statements rather than ORM loads: on SQLite every write transaction holds the one write
+    # lock, so the time spent inside it bounds how many posts a second all workers can publish.
     while True:
         now = utcnow()
+        token = secrets.token_hex(8)
         with sessions() as session:
-            post = session.get(Post, post_id)
-            if post is None or post.state != PostState.QUEUED:
-                return Result(Outcome.NOT_CLAIMED, detail=f"post is {post.state if post else 'gone'}")
-            early = post.due_at - now
-            if early > EARLY_WAIT_LIMIT:
-                return Result(Outcome.TOO_EARLY, due_at=post.due_at)
-            if early <= timedelta(0):
-                token = secrets.token_hex(8)
-                won = session.execute(
-                    update(Post)
-                    .where(Post.id == post_id, Post.state == PostState.QUEUED)
-                    .values(
-                        state=PostState.PUBLISHING,
-                        lease_token=token,
-                        lease_until=now + timedelta(seconds=settings.lease_seconds),
-                        attempt_count=Post.attempt_count + 1,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if not won:
-                    return Result(Outcome.NOT_CLAIMED, detail="another worker claimed it")
-                attempt = Attempt(post_id=post_id, kind="publish", started_at=now, worker=worker_name())
-                session.add(attempt)
-                session.flush()
-                return _outgoing(post), post.account, token, attempt.id
-        time.sleep(early.total_seconds())  # never publish before the due time, even by a few ms
+            won = session.execute(
+                update(Post)
+                .where(Post.id == post_id, Post.state == PostState.QUEUED, Post.due_at <= now)
+                .values(
+                    state=PostState.PUBLISHING,
+                    lease_token=token,
+                    lease_until=now + timedelta(seconds=settings.lease_seconds),
+                    attempt_count=Post.attempt_count + 1,
+                    updated_at=now,
+                )
+                .returning(Post.account_id, Post.text, Post.media, Post.due_at)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if won is not None:
+                account = _account_settings(session, won.account_id)
+                attempt_id = _start_attempt(session, post_id, "publish", now)
+                return _outgoing(post_id, account.name, won), account, token, attempt_id
+            current = session.execute(select(Post.state, Post.due_at).where(Post.id == post_id)).first()
+        if current is None or current.state != PostState.QUEUED:
+            return Result(Outcome.NOT_CLAIMED, detail=f"post is {current.state if current else 'gone'}")
+        early = current.due_at - now
+        if early > EARLY_WAIT_LIMIT:
+            return Result(Outcome.TOO_EARLY, due_at=current.due_at)
+        time.sleep(max(early.total_seconds(), 0.001))  # never publish before the due time, even by a few ms
 
 
-def _outgoing(post: Post) -> OutgoingPost:
+def _account_settings(session: Session, account_id: int) -> AccountSettings:
+    row = session.execute(
+        select(Account.name, Account.network, Account.options).where(Account.id == account_id)
+    ).one()
+    return AccountSettings(row.name, row.network, row.options or {})
+
+
+def _start_attempt(session: Session, post_id: int, kind: str, now: datetime) -> int:
+    return session.execute(
+        insert(Attempt)
+        .values(post_id=post_id, kind=kind, started_at=now, worker=worker_name())
+        .returning(Attempt.id)
+    ).scalar_one()
+
+
+def _outgoing(post_id: int, account_name: str, row: Any) -> OutgoingPost:
     return OutgoingPost(
-        post_id=post.id,
-        account=post.account.name,
-        text=post.text,
-        due_at=post.due_at,
-        media=tuple(Media(path=item["path"], alt_text=item.get("alt_text", "")) for item in post.media),
+        post_id=post_id,
+        account=account_name,
+        text=row.text,
+        due_at=row.due_at,
+        media=tuple(Media(path=item["path"], alt_text=item.get("alt_text", "")) for item in row.media or ()),
     )
 
 
 def _finish_attempt(session: Session, attempt_id: int, outcome: str, detail: str = "") -> None:
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is not None:
-        attempt.finished_at = utcnow()
-        attempt.outcome = outcome
-        attempt.detail = detail[:2000] or None
+    session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .values(finished_at=utcnow(), outcome=outcome, detail=detail[:2000] or None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _move(session: Session, post_id: int, token: str, **values: object) -> bool:
@@ -285,13 +303,12 @@ def reconcile(
         ).rowcount
         if not won:
             return Result(Outcome.NOT_CLAIMED)
-        post = session.get(Post, post_id)
-        assert post is not None
-        outgoing, account = _outgoing(post), post.account
-        attempt = Attempt(post_id=post_id, kind="find", started_at=now, worker=worker_name())
-        session.add(attempt)
-        session.flush()
-        attempt_id = attempt.id
+        row = session.execute(
+            select(Post.account_id, Post.text, Post.media, Post.due_at).where(Post.id == post_id)
+        ).one()
+        account = _account_settings(session, row.account_id)
+        outgoing = _outgoing(post_id, account.name, row)
+        attempt_id = _start_attempt(session, post_id, "find", now)
 
     try:
         receipt = network_for(account).find(outgoing)

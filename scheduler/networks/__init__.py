@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from scheduler.config import get_settings
 from scheduler.networks.base import Network
@@ -12,12 +13,13 @@ from scheduler.networks.outbox import OutboxNetwork
 NETWORKS = ("outbox",)
 
 
-class AccountSettings(Protocol):
-    """What an adapter needs to know of an account (the Account row has it)."""
+@dataclass(frozen=True)
+class AccountSettings:
+    """What an adapter needs to know of an account."""
 
     name: str
     network: str
-    options: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def for_account(account: AccountSettings) -> Network:
