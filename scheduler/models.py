@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -87,6 +88,9 @@ class Post(Base):
     __table_args__ = (Index("ix_posts_state_due_at", "state", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique beyond this database (ids restart when a database is replaced, a network's memory does not):
+    # what adapters use as idempotency key and to find the post again.
+    key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     step: Mapped[str] = mapped_column(String(32), default="announce")

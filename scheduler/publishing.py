@@ -141,7 +141,7 @@ def _claim_for_publishing(
                     attempt_count=Post.attempt_count + 1,
                     updated_at=now,
                 )
-                .returning(Post.account_id, Post.text, Post.media, Post.due_at)
+                .returning(Post.key, Post.account_id, Post.text, Post.media, Post.due_at)
                 .execution_options(synchronize_session=False)
             ).first()
             if won is not None:
@@ -175,6 +175,7 @@ def _start_attempt(session: Session, post_id: int, kind: str, now: datetime) -> 
 def _outgoing(post_id: int, account_name: str, row: Any) -> OutgoingPost:
     return OutgoingPost(
         post_id=post_id,
+        key=row.key,
         account=account_name,
         text=row.text,
         due_at=row.due_at,
@@ -304,7 +305,7 @@ def reconcile(
         if not won:
             return Result(Outcome.NOT_CLAIMED)
         row = session.execute(
-            select(Post.account_id, Post.text, Post.media, Post.due_at).where(Post.id == post_id)
+            select(Post.key, Post.account_id, Post.text, Post.media, Post.due_at).where(Post.id == post_id)
         ).one()
         account = _account_settings(session, row.account_id)
         outgoing = _outgoing(post_id, account.name, row)

@@ -22,6 +22,7 @@ class OutgoingPost:
     """What an adapter needs to publish one post, and to find it again."""
 
     post_id: int
+    key: str  # unique across databases: the idempotency key, and how `find` knows the post
     account: str
     text: str
     due_at: datetime

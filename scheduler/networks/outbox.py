@@ -36,6 +36,7 @@ class OutboxNetwork:
         document = {
             "external_id": external_id,
             "post_id": post.post_id,
+            "key": post.key,
             "account": post.account,
             "text": post.text,
             "media": [
@@ -54,11 +55,11 @@ class OutboxNetwork:
         return Receipt(external_id=external_id, url=target.as_uri())
 
     def find(self, post: OutgoingPost) -> Receipt | None:
-        matches = sorted(self.folder.glob(f"post-{post.post_id}-*.json"))
-        if not matches:
-            return None
-        document = json.loads(matches[0].read_text(encoding="utf-8"))
-        return Receipt(external_id=document["external_id"], url=matches[0].as_uri())
+        for path in sorted(self.folder.glob(f"post-{post.post_id}-*.json")):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("key") == post.key:  # not a post of the same id from an earlier database
+                return Receipt(external_id=document["external_id"], url=path.as_uri())
+        return None
 
     def _copy_media(self, external_id: str, index: int, source: str) -> str:
         path = Path(source)

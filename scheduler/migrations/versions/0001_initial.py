@@ -50,6 +50,7 @@ def upgrade() -> None:
     op.create_table(
         "posts",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=32), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=True),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("step", sa.String(length=32), nullable=False),
@@ -77,6 +78,7 @@ def upgrade() -> None:
             ["articles.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
     )
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_posts_account_id"), ["account_id"], unique=False)
