@@ -32,7 +32,6 @@ from scheduler.networks.base import (
     Network,
     NetworkError,
     OutgoingPost,
-    Permanent,
     RateLimited,
     Receipt,
     Transient,
@@ -219,7 +218,9 @@ def _record_published(
             published_at=utcnow(),
             last_error=None,
         )
-    if not moved:
+    if moved:
+        log.info("post %s published: %s", post_id, receipt.url)
+    else:
         # The lease ran out during the call and the reconciler took over; it will find this post.
         log.warning("post %s published as %s after its lease expired", post_id, receipt.external_id)
     return Result(outcome, detail=receipt.url)
@@ -233,28 +234,29 @@ def _record_failure(
     error: NetworkError,
     settings: Settings,
 ) -> Result:
+    """Sort a sorted error into a retry (back to `scheduled`) or a failure editors are shown."""
     now = utcnow()
     message = str(error) or type(error).__name__
     with sessions() as session:
         _finish_attempt(session, attempt_id, error.outcome, message)
         attempts = session.scalar(select(Post.attempt_count).where(Post.id == post_id)) or 0
+        retry_at: datetime | None = None
         if isinstance(error, RateLimited):
             retry_at = max(error.reset_at, now)
         elif isinstance(error, Transient) and attempts < settings.max_attempts:
             retry_at = now + timedelta(seconds=settings.retry_backoff_seconds * 2 ** (attempts - 1))
-        else:
-            retry_at = None
         if retry_at is not None:
             _move(session, post_id, token, state=PostState.SCHEDULED, due_at=retry_at, last_error=message)
+            log.warning("post %s: %s; trying again at %s", post_id, message, retry_at.isoformat())
             return Result(Outcome.RETRY_SCHEDULED, due_at=retry_at, detail=message)
         if isinstance(error, Transient):
             reason = f"gave up after {attempts} attempts: {message}"
         elif isinstance(error, AuthExpired):
             reason = f"the account's credentials no longer work, reconnect it: {message}"
         else:
-            assert isinstance(error, Permanent | NetworkError)
             reason = message
         _move(session, post_id, token, state=PostState.FAILED, last_error=reason)
+    log.warning("post %s failed: %s", post_id, reason)
     return Result(Outcome.FAILED, detail=reason)
 
 
