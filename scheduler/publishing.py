@@ -206,22 +206,30 @@ def _move(session: Session, post_id: int, token: str, **values: object) -> bool:
 def _record_published(
     sessions: SessionFactory, post_id: int, token: str, attempt_id: int, receipt: Receipt, outcome: Outcome
 ) -> Result:
+    landed = {
+        "state": PostState.PUBLISHED,
+        "external_id": receipt.external_id,
+        "external_url": receipt.url,
+        "published_at": utcnow(),
+        "last_error": None,
+    }
     with sessions() as session:
         _finish_attempt(session, attempt_id, outcome.value, receipt.url)
-        moved = _move(
-            session,
-            post_id,
-            token,
-            state=PostState.PUBLISHED,
-            external_id=receipt.external_id,
-            external_url=receipt.url,
-            published_at=utcnow(),
-            last_error=None,
-        )
+        moved = _move(session, post_id, token, **landed)
+        if not moved:
+            # The lease ran out during the call and the reconciler, not seeing the post yet, sent it
+            # back to be published again. It is out: say so before the second send starts.
+            moved = bool(
+                session.execute(
+                    update(Post)
+                    .where(Post.id == post_id, Post.state.in_([PostState.SCHEDULED, PostState.QUEUED]))
+                    .values(lease_token=None, lease_until=None, updated_at=utcnow(), **landed)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
     if moved:
         log.info("post %s published: %s", post_id, receipt.url)
     else:
-        # The lease ran out during the call and the reconciler took over; it will find this post.
         log.warning("post %s published as %s after its lease expired", post_id, receipt.external_id)
     return Result(outcome, detail=receipt.url)
 

@@ -256,25 +256,33 @@ def test_when_the_network_cannot_be_asked_the_post_stays_held(sessions, outbox: 
     assert network.calls == 0
 
 
-def test_a_late_answer_after_the_lease_was_taken_over_does_not_overwrite(sessions, outbox: Path) -> None:
+def test_an_answer_that_outlives_its_lease_still_stops_a_second_send(sessions, outbox: Path) -> None:
     post_id = queued_post(sessions, outbox, delay=0.5)
     short_lease = Settings(lease_seconds=0.1)
     result: list[Outcome] = []
-    worker = threading.Thread(
-        target=lambda: result.append(
+
+    def slow_worker() -> None:
+        result.append(
             publishing.publish(sessions, post_id, networks.for_account, settings=short_lease).outcome
         )
-    )
+
+    worker = threading.Thread(target=slow_worker)
     worker.start()
-    time.sleep(0.25)  # the lease has passed while the network is still working
+    time.sleep(0.25)  # the lease has passed while the network is still working; it has not landed yet
     assert (
         publishing.reconcile(sessions, post_id, networks.for_account, settings=SETTINGS).outcome
         is Outcome.NOT_FOUND
     )
+    assert load(sessions, post_id)[0].state == PostState.SCHEDULED
     worker.join()
-    post, _ = load(sessions, post_id)
-    # The reconciler did not see the post yet and scheduled it again; the late worker must not flip it.
-    assert post.state == PostState.SCHEDULED
+
+    post, attempts = load(sessions, post_id)
+    [file] = published_files(outbox, post_id)
+    assert result == [Outcome.PUBLISHED]
+    assert post.state == PostState.PUBLISHED and post.external_url == file.as_uri()
+    assert [(a.kind, a.outcome) for a in attempts] == [("publish", "published"), ("find", "not_found")]
+    with sessions() as session:  # the dispatcher finds nothing left to send
+        assert publishing.dispatch_due(session, now=utcnow(), settings=SETTINGS) == []
 
 
 def test_dispatch_sends_lost_queued_posts_again_but_not_every_tick(sessions, outbox: Path) -> None:
