@@ -186,7 +186,11 @@ def demo(timeout: float) -> None:
     """Publish the reference article end to end on the outbox account; no credentials needed."""
     from scheduler.demo import run_demo
 
-    sys.exit(run_demo(timeout=timeout))
+    try:
+        code = run_demo(timeout=timeout)
+    except (RuntimeError, OperationalError, *USER_ERRORS) as error:  # no Redis can run, no database, …
+        fail(str(error))
+    sys.exit(code)
 
 
 def excerpt(text: str, width: int) -> str:

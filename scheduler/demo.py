@@ -55,11 +55,10 @@ def run_demo(*, timeout: float) -> int:
                 session,
                 parsed,
                 account_name=newsroom.DEFAULT_ACCOUNT,
-                when=newsroom.When(now=True),
+                when=newsroom.When(at=(utcnow() + timedelta(seconds=LEAD_SECONDS)).isoformat()),
                 templates_dir=settings.templates_dir,
                 source=str(REFERENCE_ARTICLE),
             )
-            post.due_at = post.scheduled_for = utcnow() + timedelta(seconds=LEAD_SECONDS)
             post_id, due_at, tz_name = post.id, post.due_at, post.account.timezone
         click.echo(f"scheduled post {post_id} for {format_local(due_at, zone(tz_name))}:")
         click.echo(indent(post.text))
