@@ -162,6 +162,46 @@ def posts(state: str | None, limit: int) -> None:
         click.echo(f"(the first {len(rows)} of {total}; --limit shows more)")
 
 
+@main.command()
+@click.argument("post_id", type=int)
+def post(post_id: int) -> None:
+    """One post and its history: every call to the network and what came of it."""
+    with database() as session:
+        found = newsroom.get_post(session, post_id)
+        tz = zone(found.account.timezone)
+        fields = [
+            ("post", str(found.id)),
+            ("account", f"{found.account.name} ({found.account.network}, {found.account.timezone})"),
+            ("state", found.state),
+            ("due", format_local(found.due_at, tz)),
+        ]
+        if found.scheduled_for != found.due_at:
+            fields.append(("asked for", format_local(found.scheduled_for, tz)))
+        if found.published_at:
+            fields.append(("published", format_local(found.published_at, tz)))
+        if found.external_url:
+            fields.append(("receipt", found.external_url))
+        if found.last_error:
+            fields.append(("why", found.last_error))
+        attempts = [
+            (
+                a.kind,
+                format_local(a.started_at, tz),
+                a.outcome or "(running)",
+                excerpt(a.detail or "", 60),
+                a.worker or "",
+            )
+            for a in found.attempts
+        ]
+        text = found.text
+    for name, value in fields:
+        click.echo(f"{name + ':':<11}{value}")
+    click.echo("text:")
+    click.echo("\n".join(f"    {line}".rstrip() for line in text.splitlines()))
+    click.echo("attempts:")
+    print_table(("kind", "started", "outcome", "detail", "worker"), attempts)
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--concurrency", "-c", type=int, default=None, help="worker processes (default: one per CPU)")
 @click.option("--beat/--no-beat", default=True, show_default=True, help="embed the beat (one per deployment)")

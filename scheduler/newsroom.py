@@ -188,3 +188,15 @@ def list_posts(session: Session, *, state: str | None = None, limit: int = 200) 
     total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
     query = matching.options(selectinload(Post.account)).order_by(Post.due_at, Post.id).limit(limit)
     return list(session.scalars(query)), total
+
+
+def get_post(session: Session, post_id: int) -> Post:
+    """One post with its account and the history of its attempts."""
+    post = session.scalar(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(selectinload(Post.account), selectinload(Post.attempts))
+    )
+    if post is None:
+        raise NewsroomError(f"there is no post {post_id}; `scheduler posts` lists them")
+    return post

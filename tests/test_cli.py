@@ -144,3 +144,34 @@ def test_posts_says_when_the_list_is_cut(initialised: str) -> None:
     assert len(listing) == 4 and "2030-01-01 09:00" in listing[1] and "2030-01-01 10:00" in listing[2]
     assert listing[3] == "(the first 2 of 3; --limit shows more)"
     assert counts(initialised) == (1, 3)  # one article, three posts
+
+
+def test_post_shows_its_history_and_why_it_failed(initialised: str, isolated_settings: Path) -> None:
+    from scheduler import networks, publishing
+    from scheduler.networks.base import Permanent
+    from tests.networks import ScriptedNetwork
+
+    assert run("add", str(REFERENCE_ARTICLE), "--now").returncode == 0
+    assert run("add", str(REFERENCE_ARTICLE), "--now").returncode == 0
+    sessions = lambda: db.session_scope(initialised)  # noqa: E731
+    with sessions() as session:
+        assert [d.post_id for d in publishing.dispatch_due(session, now=utcnow())] == [1, 2]
+    publishing.publish(sessions, 1, networks.for_account)
+    refusing = ScriptedNetwork(isolated_settings / "outbox", [Permanent("403: this post is a duplicate")])
+    publishing.publish(sessions, 2, lambda _: refusing)
+
+    shown = run("post", "1")
+    assert shown.returncode == 0, shown.stderr
+    assert "state:     published" in shown.stdout
+    [landed] = (isolated_settings / "outbox").glob("post-1-*.json")
+    assert f"receipt:   {landed.as_uri()}" in shown.stdout
+    assert "    ‘Optimistic’ Kim Kardashian" in shown.stdout
+    [attempt] = [line for line in shown.stdout.splitlines() if line.startswith("publish ")]
+    assert attempt.split()[4] == "published"
+
+    failed = run("post", "2").stdout
+    assert "state:     failed" in failed and "why:       403: this post is a duplicate" in failed
+    assert any(line.startswith("publish ") and "permanent" in line for line in failed.splitlines())
+
+    missing = run("post", "99")
+    assert missing.returncode == 1 and "there is no post 99" in missing.stderr
