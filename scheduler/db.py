@@ -20,6 +20,7 @@ from scheduler.config import get_settings
 from scheduler.models import Post, PostState
 
 _engines: dict[tuple[int, str], Engine] = {}
+_session_factories: dict[Engine, sessionmaker[Session]] = {}
 
 
 def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
@@ -64,12 +65,16 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose(close=False)
     _engines.clear()
+    _session_factories.clear()
 
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """One short transaction: committed on success, rolled back on error."""
-    factory = sessionmaker(get_engine(url), expire_on_commit=False)
+    engine = get_engine(url)
+    factory = _session_factories.get(engine)
+    if factory is None:
+        factory = _session_factories[engine] = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
 

@@ -275,13 +275,18 @@ def _record_unknown(
     with sessions() as session:
         _finish_attempt(session, attempt_id, Outcome.UNKNOWN.value, message)
         # End the lease now, so the reconciler asks the network at once instead of after the lease.
-        session.execute(
-            update(Post)
-            .where(Post.id == post_id, Post.state == PostState.PUBLISHING, Post.lease_token == token)
-            .values(lease_until=utcnow(), last_error=message)
-            .execution_options(synchronize_session=False)
-        )
+        _hold(session, post_id, token, until=utcnow(), message=message)
     return Result(Outcome.UNKNOWN, detail=message)
+
+
+def _hold(session: Session, post_id: int, token: str, *, until: datetime, message: str) -> None:
+    """Keep a post whose outcome is unknown in `publishing`, leased until `until`, with the reason."""
+    session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.state == PostState.PUBLISHING, Post.lease_token == token)
+        .values(lease_until=until, last_error=message)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def expired_leases(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
@@ -328,14 +333,8 @@ def reconcile(
         log.warning("post %s: could not look it up on the network: %s", post_id, message)
         with sessions() as session:
             _finish_attempt(session, attempt_id, Outcome.UNKNOWN.value, message)
-            session.execute(
-                update(Post)
-                .where(Post.id == post_id, Post.lease_token == token)
-                .values(
-                    lease_until=utcnow() + timedelta(seconds=settings.reconcile_seconds), last_error=message
-                )
-                .execution_options(synchronize_session=False)
-            )
+            retry_at = utcnow() + timedelta(seconds=settings.reconcile_seconds)
+            _hold(session, post_id, token, until=retry_at, message=message)
         return Result(Outcome.UNKNOWN, detail=message)
 
     if receipt is not None:

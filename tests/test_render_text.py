@@ -41,25 +41,24 @@ def test_missing_template_names_where_to_put_it(tmp_path: Path) -> None:
         render_post_text(tmp_path, ARTICLE, OUTBOX, "quote")
 
 
-def test_undefined_names_fail_instead_of_rendering_blank(tmp_path: Path) -> None:
-    write(tmp_path, "posts/default/announce.txt.j2", "{{ article.headline }}")
-    with pytest.raises(RenderError, match="headline"):
-        render_post_text(tmp_path, ARTICLE, OUTBOX, "announce")
-
-
-def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
-    write(tmp_path, "posts/default/announce.txt.j2", "{{ article.__class__.__mro__[1].__subclasses__() }}")
-    with pytest.raises(RenderError):
-        render_post_text(tmp_path, ARTICLE, OUTBOX, "announce")
-
-
-def test_syntax_errors_name_the_template_and_line(tmp_path: Path) -> None:
-    write(tmp_path, "posts/default/announce.txt.j2", "ok\n{% if %}")
-    with pytest.raises(RenderError, match=r"announce\.txt\.j2, line 2"):
-        render_post_text(tmp_path, ARTICLE, OUTBOX, "announce")
-
-
-def test_blank_output_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "posts/default/announce.txt.j2", "{% if false %}x{% endif %}\n")
-    with pytest.raises(RenderError, match="rendered no text"):
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        pytest.param(
+            "{{ article.headline }}", "headline", id="undefined names fail instead of rendering blank"
+        ),
+        pytest.param(
+            "{{ article.__class__.__mro__[1].__subclasses__() }}",
+            "announce",
+            id="templates cannot reach python internals",
+        ),
+        pytest.param(
+            "ok\n{% if %}", r"announce\.txt\.j2, line 2", id="syntax errors name the template and line"
+        ),
+        pytest.param("{% if false %}x{% endif %}\n", "rendered no text", id="blank output is an error"),
+    ],
+)
+def test_bad_templates_fail_with_a_reason(tmp_path: Path, template: str, message: str) -> None:
+    write(tmp_path, "posts/default/announce.txt.j2", template)
+    with pytest.raises(RenderError, match=message):
         render_post_text(tmp_path, ARTICLE, OUTBOX, "announce")
