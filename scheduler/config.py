@@ -33,6 +33,18 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(default=30.0, gt=0)
     max_article_bytes: int = Field(default=2_000_000, gt=0)
 
+    # Fetching pages and feeds: tests set allow_private_urls for their server on 127.0.0.1.
+    allow_private_urls: bool = False
+    fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_page_bytes: int = Field(default=5_000_000, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    user_agent: str = "article-promotion-scheduler/0.1 (+https://github.com/)"
+    feed_poll_seconds: float = Field(default=300.0, gt=0)
+    # How often the beat looks for feeds due for a poll (each feed has its own interval).
+    feed_check_seconds: float = Field(default=30.0, gt=0)
+    # Feed items older than this are recorded as seen but not posted (first poll, after an outage).
+    feed_max_age_hours: float = Field(default=24.0, gt=0)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'scheduler.db').resolve()}"

@@ -8,6 +8,7 @@ import redis
 
 from scheduler import db
 from scheduler.config import get_settings
+from tests.httpserver import http_server  # noqa: F401  (pytest fixture)
 from tests.services import TEST_REDIS_URL, postgres_database
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,9 +1,10 @@
-"""Getting articles in: from plain text now; web pages, feeds and CSV later."""
+"""Getting articles in: plain text, web pages, feeds and CSV, and the quotes worth a card."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class ArticleError(ValueError):
@@ -17,6 +18,11 @@ class ParsedArticle:
     author: str | None = None
     links: tuple[str, ...] = field(default=())
     canonical_url: str | None = None
+    summary: str | None = None
+    site_name: str | None = None
+    image_url: str | None = None
+    published_at: datetime | None = None  # aware UTC when known
+    tags: tuple[str, ...] = field(default=())
 
     @property
     def content_hash(self) -> str:
