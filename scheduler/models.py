@@ -1,4 +1,4 @@
-"""The tables: Article, Account, Post and Attempt."""
+"""The tables: Article, Quote, Account, Feed, FeedItem, Post and Attempt."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, types
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, types
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -61,12 +61,38 @@ class Article(Base):
     author: Mapped[str | None] = mapped_column(Text)
     paragraphs: Mapped[list[Any]] = mapped_column(default=list)
     links: Mapped[list[Any]] = mapped_column(default=list)
-    canonical_url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
     source: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    summary: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    tags: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="article")
+    quotes: Mapped[list[Quote]] = relationship(
+        back_populates="article", order_by="Quote.rank", cascade="all, delete-orphan"
+    )
+
+
+class Quote(Base):
+    """A ranked pull-quote candidate of an article: rank 1 is the best."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (UniqueConstraint("article_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    rank: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float]
+    confidence: Mapped[float]
+    paragraph: Mapped[int]
+
+    article: Mapped[Article] = relationship(back_populates="quotes")
 
 
 class Account(Base):
@@ -83,6 +109,56 @@ class Account(Base):
     posts: Mapped[list[Post]] = relationship(back_populates="account")
 
 
+feed_accounts = Table(
+    "feed_accounts",
+    Base.metadata,
+    Column("feed_id", ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Feed(Base):
+    """An RSS or Atom feed polled by the beat; its new items are scheduled for its accounts."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(String(100))
+    poll_seconds: Mapped[float]
+    # Conditional GET: what the server said last time, sent back so an unchanged feed costs a 304.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[datetime] = mapped_column(index=True)
+    last_polled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    accounts: Mapped[list[Account]] = relationship(secondary=feed_accounts, order_by="Account.name")
+    items: Mapped[list[FeedItem]] = relationship(back_populates="feed", cascade="all, delete-orphan")
+
+
+class FeedItem(Base):
+    """An item seen in a feed, once: what became of it (scheduled, too old, duplicate, failed)."""
+
+    __tablename__ = "feed_items"
+    __table_args__ = (UniqueConstraint("feed_id", "guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    feed: Mapped[Feed] = relationship(back_populates="items")
+
+
 class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (Index("ix_posts_state_due_at", "state", "due_at"),)
@@ -94,6 +170,8 @@ class Post(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     step: Mapped[str] = mapped_column(String(32), default="announce")
+    # The pull quote a quote post carries; editors can pick another before it goes out.
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     media: Mapped[list[Any]] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(16), default=PostState.SCHEDULED)
@@ -114,6 +192,7 @@ class Post(Base):
 
     article: Mapped[Article | None] = relationship(back_populates="posts")
     account: Mapped[Account] = relationship(back_populates="posts")
+    quote: Mapped[Quote | None] = relationship()
     attempts: Mapped[list[Attempt]] = relationship(back_populates="post", order_by="Attempt.id")
 
 
