@@ -8,17 +8,35 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.articles import ParsedArticle
-from scheduler.models import Account, Article, Post, PostState, utcnow
+from scheduler.articles.quotes import pull_quotes
+from scheduler.models import Account, Article, Post, PostState, Quote, utcnow
 from scheduler.networks import NETWORKS
-from scheduler.planning import PlanningError, parse_time, zone
-from scheduler.render.text import AccountView, ArticleView, render_post_text
+from scheduler.planning import (
+    DEFAULT_SLOTS,
+    PlanningError,
+    next_free_slot,
+    parse_slots,
+    parse_time,
+    zone,
+)
+from scheduler.render.text import AccountView, ArticleView, QuoteView, render_post_text
 
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DEFAULT_ACCOUNT = "outbox"
+# Candidates kept per article: enough for a campaign's quote posts and for editors to choose from.
+STORED_QUOTES = 10
+# Posts in these states hold their slot.
+HOLDING_STATES = (
+    PostState.DRAFT,
+    PostState.SCHEDULED,
+    PostState.QUEUED,
+    PostState.PUBLISHING,
+    PostState.PUBLISHED,
+)
 
 
 class NewsroomError(ValueError):
@@ -27,10 +45,11 @@ class NewsroomError(ValueError):
 
 @dataclass(frozen=True)
 class When:
-    """When an editor wants a post out: an exact time, or at once."""
+    """When an editor wants a post out: an exact time, at once, or the account's next free slot."""
 
     at: str | None = None
     now: bool = False
+    queue: bool = False
 
 
 def add_account(
@@ -81,15 +100,18 @@ def find_account(session: Session, name: str | None) -> Account:
     raise NewsroomError(f"say which account with --account: one of {', '.join(a.name for a in accounts)}")
 
 
-def due_time(when: When, account: Account, *, now: datetime) -> datetime:
+def due_time(session: Session, when: When, account: Account, *, now: datetime) -> datetime:
     """The UTC instant for `when` in the account's zone; a past time needs an explicit `now`."""
-    if when.now and when.at:
-        raise NewsroomError("give either --at TIME or --now, not both")
+    if sum((bool(when.at), when.now, when.queue)) > 1:
+        raise NewsroomError("give one of --at TIME, --now or --queue, not several")
     if when.now:
         return now
+    if when.queue:
+        return next_slot(session, account, after=now)
     if not when.at:
         raise NewsroomError(
-            f"say when to post: --at 'YYYY-MM-DD HH:MM' (in {account.timezone}, the account's zone) or --now"
+            f"say when to post: --at 'YYYY-MM-DD HH:MM' (in {account.timezone}, the account's zone), "
+            "--queue for the next free slot, or --now"
         )
     tz = zone(account.timezone)
     try:
@@ -103,8 +125,23 @@ def due_time(when: When, account: Account, *, now: datetime) -> datetime:
     return due
 
 
+def next_slot(session: Session, account: Account, *, after: datetime) -> datetime:
+    """The account's first posting slot after `after` that no post holds yet."""
+    slots = parse_slots(account.options.get("slots") or DEFAULT_SLOTS)
+    taken = set(
+        session.scalars(
+            select(Post.scheduled_for).where(
+                Post.account_id == account.id,
+                Post.scheduled_for > after,
+                Post.state.in_(HOLDING_STATES),
+            )
+        )
+    )
+    return next_free_slot(slots, zone(account.timezone), after=after, taken=taken)
+
+
 def store_article(session: Session, parsed: ParsedArticle, *, source: str | None = None) -> Article:
-    """Save an article, or return the one already saved with the same text and URL."""
+    """Save an article with its ranked pull quotes, or return the one saved with the same text and URL."""
     existing = session.scalar(
         select(Article).where(
             Article.content_hash == parsed.content_hash,
@@ -121,10 +158,35 @@ def store_article(session: Session, parsed: ParsedArticle, *, source: str | None
         canonical_url=parsed.canonical_url,
         source=source,
         content_hash=parsed.content_hash,
+        summary=parsed.summary,
+        site_name=parsed.site_name,
+        image_url=parsed.image_url,
+        published_at=parsed.published_at,
+        tags=list(parsed.tags),
     )
+    candidates = pull_quotes(parsed.paragraphs, title=parsed.title)[:STORED_QUOTES]
+    article.quotes = [
+        Quote(
+            rank=rank,
+            text=quote.text,
+            speaker=quote.speaker,
+            score=quote.score,
+            confidence=quote.confidence,
+            paragraph=quote.paragraph,
+        )
+        for rank, quote in enumerate(candidates, start=1)
+    ]
     session.add(article)
     session.flush()
     return article
+
+
+def find_article_by_url(session: Session, url: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.canonical_url == url).order_by(Article.id).limit(1))
+
+
+def quote_view(quote: Quote) -> QuoteView:
+    return QuoteView(text=quote.text, speaker=quote.speaker, rank=quote.rank)
 
 
 def article_view(article: Article) -> ArticleView:
@@ -132,8 +194,41 @@ def article_view(article: Article) -> ArticleView:
         title=article.title,
         url=article.canonical_url,
         author=article.author,
-        summary=article.paragraphs[0] if article.paragraphs else "",
+        summary=article.summary or (article.paragraphs[0] if article.paragraphs else ""),
         links=tuple(article.links),
+        site=article.site_name,
+        image=article.image_url,
+        tags=tuple(article.tags or ()),
+        quotes=tuple(quote_view(q) for q in article.quotes),
+    )
+
+
+def choose_quote(session: Session, article: Article, account: Account) -> Quote | None:
+    """The best quote with a known speaker that no other post of the article on the account carries."""
+    used = set(
+        session.scalars(
+            select(Post.quote_id).where(
+                Post.article_id == article.id,
+                Post.account_id == account.id,
+                Post.quote_id.is_not(None),
+                Post.state != PostState.CANCELED,
+            )
+        )
+    )
+    attributed = [q for q in article.quotes if q.speaker]
+    fresh = [q for q in attributed if q.id not in used]
+    return (fresh or attributed or [None])[0]
+
+
+def render_for(
+    templates_dir: Path, article: Article, account: Account, step: str, quote: Quote | None
+) -> str:
+    return render_post_text(
+        templates_dir,
+        article_view(article),
+        AccountView(account.name, account.network),
+        step,
+        quote=quote_view(quote) if quote is not None else None,
     )
 
 
@@ -145,15 +240,26 @@ def schedule_post(
     due_at: datetime,
     templates_dir: Path,
     step: str = "announce",
+    text: str | None = None,
 ) -> Post:
-    """Render the step's post for the account and schedule it for `due_at`."""
-    text = render_post_text(
-        templates_dir, article_view(article), AccountView(account.name, account.network), step
-    )
+    """Render the step's post for the account (or take the editor's own text) and schedule it."""
+    quote = choose_quote(session, article, account) if step == "quote" else None
+    if step == "quote" and quote is None:
+        raise NewsroomError(
+            f"article {article.id} ({article.title!r}) has no pull quote with a known speaker; "
+            "post another step, such as announce, or give the text yourself"
+        )
+    if text is not None:
+        text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        if not text:
+            raise NewsroomError("the post text given is empty; leave it out to use the template")
+    else:
+        text = render_for(templates_dir, article, account, step, quote)
     post = Post(
         article=article,
         account=account,
         step=step,
+        quote=quote,
         text=text,
         state=PostState.SCHEDULED,
         due_at=due_at,
@@ -172,12 +278,47 @@ def add_and_schedule(
     when: When,
     templates_dir: Path,
     source: str | None = None,
+    step: str = "announce",
+    text: str | None = None,
 ) -> Post:
     """Everything `scheduler add` does, in the caller's one transaction: all of it or nothing."""
     account = find_account(session, account_name)
-    due_at = due_time(when, account, now=utcnow())
+    due_at = due_time(session, when, account, now=utcnow())
     article = store_article(session, parsed, source=source)
-    return schedule_post(session, article, account, due_at=due_at, templates_dir=templates_dir)
+    return schedule_post(
+        session, article, account, due_at=due_at, templates_dir=templates_dir, step=step, text=text
+    )
+
+
+def pick_quote(session: Session, post_id: int, rank: int, *, templates_dir: Path) -> Post:
+    """Give a post that has not gone out another of its article's quotes, and render it again."""
+    post = get_post(session, post_id)
+    if post.article is None:
+        raise NewsroomError(f"post {post_id} has no article, so no quotes to pick from")
+    quote = next((q for q in post.article.quotes if q.rank == rank), None)
+    if quote is None:
+        count = len(post.article.quotes)
+        raise NewsroomError(
+            f"article {post.article.id} has {count} quote{'s' if count != 1 else ''}; "
+            f"pick a rank from 1 to {count} (`scheduler post {post_id}` lists them)"
+            if count
+            else f"article {post.article.id} has no quotes to pick from"
+        )
+    editable = (PostState.DRAFT, PostState.SCHEDULED)
+    if post.state not in editable:
+        raise NewsroomError(f"post {post_id} is {post.state}; only draft or scheduled posts can change")
+    text = render_for(templates_dir, post.article, post.account, post.step, quote)
+    # Compare-and-set: the dispatcher may claim the post while the editor is choosing.
+    changed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.state.in_(editable))
+        .values(quote_id=quote.id, text=text, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise NewsroomError(f"post {post_id} was claimed for publishing meanwhile; it goes out as it was")
+    session.refresh(post)
+    return post
 
 
 def list_posts(session: Session, *, state: str | None = None, limit: int = 200) -> tuple[list[Post], int]:

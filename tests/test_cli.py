@@ -106,7 +106,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "past time": ([article, "--at", past], "already passed; give a later time, or --now"),
         "unreadable time": ([article, "--at", "soonish"], "cannot read the time"),
         "no time": ([article], "say when to post"),
-        "both times": ([article, "--now", "--at", "2030-01-01 09:00"], "not both"),
+        "both times": ([article, "--now", "--at", "2030-01-01 09:00"], "not several"),
         "bad url": ([article, "--url", "ftp://x", "--now"], "not an http(s) URL"),
     }
 

@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError
 
 from scheduler import db, newsroom
-from scheduler.articles import ArticleError
-from scheduler.articles.text import parse_text, read_text_file
+from scheduler.cli.common import USER_ERRORS, database, excerpt, fail, print_table, require_database
 from scheduler.config import get_settings
 from scheduler.models import PostState
-from scheduler.planning import PlanningError, format_local, zone
-from scheduler.render import RenderError
-
-USER_ERRORS = (ArticleError, newsroom.NewsroomError, PlanningError, RenderError)
-
-
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-def require_database() -> None:
-    """Exit with what to do unless the database exists and has the newest schema."""
-    url = get_settings().resolved_database_url
-    if db.sqlite_file_missing(url):
-        fail(f"the database {url} does not exist yet: run `scheduler init`")
-    try:
-        current = db.schema_is_current()
-    except OperationalError as error:
-        fail(f"cannot open the database {url}: {error.orig}")
-    if not current:
-        fail(f"the database {url} is not initialised or is out of date: run `scheduler init`")
-
-
-@contextmanager
-def database() -> Iterator[db.Session]:
-    """A transaction on an initialised database; user errors become a one-line message and exit 1."""
-    require_database()
-    try:
-        with db.session_scope() as session:
-            yield session
-    except USER_ERRORS as error:
-        fail(str(error))
-    except (OperationalError, ProgrammingError) as error:
-        fail(f"database error, nothing was saved: {error.orig}")
+from scheduler.planning import format_local, zone
 
 
 @click.group()
@@ -105,39 +68,6 @@ def accounts_add(network: str, name: str, timezone_name: str, folder: Path | Non
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--url", help="the article's canonical URL, used in the post")
-@click.option("--account", "account_name", help="the account to post to (default: the only one)")
-@click.option(
-    "--at", "at", metavar="TIME", help="YYYY-MM-DD HH:MM in the account's zone, or ISO 8601 with offset"
-)
-@click.option("--now", "now", is_flag=True, help="post at once")
-def add(file: Path, url: str | None, account_name: str | None, at: str | None, now: bool) -> None:
-    """Add an article from a text file and schedule its post."""
-    settings = get_settings()
-    try:
-        parsed = parse_text(
-            read_text_file(file, max_bytes=settings.max_article_bytes), canonical_url=url, source=str(file)
-        )
-    except ArticleError as error:
-        fail(str(error))
-    with database() as session:
-        post = newsroom.add_and_schedule(
-            session,
-            parsed,
-            account_name=account_name,
-            when=newsroom.When(at=at, now=now),
-            templates_dir=settings.templates_dir,
-            source=str(file),
-        )
-        tz = zone(post.account.timezone)
-        click.echo(
-            f"post {post.id} for {post.account.name!r} scheduled at {format_local(post.due_at, tz)}: "
-            f"{excerpt(post.text, 60)}"
-        )
-
-
-@main.command()
 @click.option("--state", type=click.Choice([s.value for s in PostState]), help="only posts in this state")
 @click.option(
     "--limit", type=click.IntRange(min=1), default=200, show_default=True, help="show at most this many"
@@ -164,17 +94,29 @@ def posts(state: str | None, limit: int) -> None:
 
 @main.command()
 @click.argument("post_id", type=int)
-def post(post_id: int) -> None:
+@click.option(
+    "--quote",
+    "quote_rank",
+    type=click.IntRange(min=1),
+    help="carry the article's quote of this rank instead, and render the post again",
+)
+def post(post_id: int, quote_rank: int | None) -> None:
     """One post and its history: every call to the network and what came of it."""
+    settings = get_settings()
     with database() as session:
+        if quote_rank is not None:
+            newsroom.pick_quote(session, post_id, quote_rank, templates_dir=settings.templates_dir)
         found = newsroom.get_post(session, post_id)
         tz = zone(found.account.timezone)
         fields = [
             ("post", str(found.id)),
             ("account", f"{found.account.name} ({found.account.network}, {found.account.timezone})"),
             ("state", found.state),
+            ("step", found.step),
             ("due", format_local(found.due_at, tz)),
         ]
+        if found.article is not None:
+            fields.append(("article", f"{found.article.id}: {excerpt(found.article.title, 60)}"))
         if found.scheduled_for != found.due_at:
             fields.append(("asked for", format_local(found.scheduled_for, tz)))
         if found.published_at:
@@ -193,11 +135,23 @@ def post(post_id: int) -> None:
             )
             for a in found.attempts
         ]
+        quotes = [
+            (
+                ("* " if q.id == found.quote_id else "  ") + str(q.rank),
+                excerpt(q.text, 70),
+                q.speaker or "(unknown)",
+                f"{q.score:.2f}",
+            )
+            for q in (found.article.quotes if found.article else [])
+        ]
         text = found.text
     for name, value in fields:
         click.echo(f"{name + ':':<11}{value}")
     click.echo("text:")
     click.echo("\n".join(f"    {line}".rstrip() for line in text.splitlines()))
+    if quotes:
+        click.echo("quotes (* this post's; --quote RANK picks another):")
+        print_table(("rank", "quote", "speaker", "score"), quotes)
     click.echo("attempts:")
     print_table(("kind", "started", "outcome", "detail", "worker"), attempts)
 
@@ -233,21 +187,7 @@ def demo(timeout: float) -> None:
     sys.exit(code)
 
 
-def excerpt(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+from scheduler.cli import articles as _articles  # noqa: E402  (registers its commands)
+from scheduler.cli import feeds as _feeds  # noqa: E402
 
-
-def print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    if not rows:
-        click.echo("(none)")
-        return
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    for row in (headers, *rows):
-        click.echo(
-            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-
-
-if __name__ == "__main__":
-    main()
+_ = (_articles, _feeds)

@@ -13,6 +13,15 @@ from scheduler.render.templates import post_template
 
 
 @dataclass(frozen=True)
+class QuoteView:
+    """What templates see of a pull quote."""
+
+    text: str
+    speaker: str | None
+    rank: int
+
+
+@dataclass(frozen=True)
 class ArticleView:
     """What templates see of an article."""
 
@@ -21,6 +30,11 @@ class ArticleView:
     author: str | None
     summary: str
     links: tuple[str, ...] = ()
+    site: str | None = None
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    # Ranked best first; `quote` in a template is the post's own pick, else the best.
+    quotes: tuple[QuoteView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -31,12 +45,27 @@ class AccountView:
     network: str
 
 
-def render_post_text(templates_dir: Path, article: ArticleView, account: AccountView, step: str) -> str:
+def render_post_text(
+    templates_dir: Path,
+    article: ArticleView,
+    account: AccountView,
+    step: str,
+    *,
+    quote: QuoteView | None = None,
+) -> str:
     template = post_template(templates_dir, account.network, step)
+    quote = quote or next(iter(article.quotes), None)
     context: dict[str, Any] = {"article": article, "account": account, "step": step}
+    if quote is not None:
+        context["quote"] = quote
     try:
         text = template.render(context)
     except jinja2.UndefinedError as error:
+        if "quote" not in context and "'quote'" in (error.message or ""):
+            raise RenderError(
+                f"{template.name} needs a pull quote and the article has none with a known speaker; "
+                "use another step, such as announce"
+            ) from None
         raise RenderError(f"{template.name}: {error.message}; check the names the template uses") from None
     except jinja2.exceptions.SecurityError as error:
         raise RenderError(f"{template.name}: not allowed in a template: {error}") from None

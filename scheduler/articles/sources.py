@@ -1,0 +1,55 @@
+"""One way in for an article given by name: a URL, an HTML file or a plain-text file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scheduler.articles import ParsedArticle
+from scheduler.articles.fetch import PAGE_TYPES, FetchPolicy, fetch
+from scheduler.articles.html import parse_html, read_html_file
+from scheduler.articles.text import check_url, parse_text, read_text_file
+
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+
+
+def is_url(source: str) -> bool:
+    return urlsplit(source).scheme.lower() in {"http", "https"} or "://" in source
+
+
+def read_article(
+    source: str, *, policy: FetchPolicy, max_bytes: int, canonical_url: str | None = None
+) -> ParsedArticle:
+    """The article at a URL, or in an HTML or text file; ArticleError says why when it cannot be read."""
+    if is_url(source):
+        return read_page(source, policy=policy)
+    path = Path(source)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        parsed = parse_html(read_html_file(path, max_bytes=max_bytes), source=str(path))
+        return _with_url(parsed, canonical_url)
+    text = read_text_file(path, max_bytes=max_bytes)
+    if looks_like_html(text):
+        return _with_url(parse_html(text, source=str(path)), canonical_url)
+    return parse_text(text, canonical_url=canonical_url, source=str(path))
+
+
+def read_page(url: str, *, policy: FetchPolicy) -> ParsedArticle:
+    """Fetch a web page (guarded) and extract its article."""
+    page = fetch(url, policy=policy, accept=PAGE_TYPES)
+    parsed = parse_html(page.body, url=page.url, source=url, charset=page.charset)
+    if parsed.canonical_url is None:
+        return _with_url(parsed, page.url)
+    return parsed
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:1024].lower()
+    return head.startswith("<") and ("<html" in head or "<!doctype html" in head)
+
+
+def _with_url(parsed: ParsedArticle, url: str | None) -> ParsedArticle:
+    if url is None or url == parsed.canonical_url:
+        return parsed
+    check_url(url)
+    return replace(parsed, canonical_url=url)

@@ -1,0 +1,157 @@
+"""Getting articles in from the command line: `add`, `quotes` and `import`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from scheduler import importing, newsroom
+from scheduler.articles import ArticleError, ParsedArticle
+from scheduler.articles.quotes import pull_quotes
+from scheduler.articles.sources import read_article
+from scheduler.cli import main
+from scheduler.cli.common import database, excerpt, fail
+from scheduler.config import get_settings
+from scheduler.planning import format_local, zone
+from scheduler.subscriptions import fetch_policy
+
+STEPS_HELP = "the post step: its template is templates/posts/<network>/<step>.txt.j2"
+
+
+def load_article(source: str, url: str | None = None) -> ParsedArticle:
+    """The article at a URL or in a file, or exit with one line saying why not."""
+    settings = get_settings()
+    try:
+        return read_article(
+            source, policy=fetch_policy(settings), max_bytes=settings.max_article_bytes, canonical_url=url
+        )
+    except ArticleError as error:
+        fail(str(error))
+        raise  # unreachable: fail exits
+
+
+@main.command()
+@click.argument("source", metavar="FILE|URL")
+@click.option("--url", help="the article's canonical URL, when the file does not carry it")
+@click.option("--account", "account_name", help="the account to post to (default: the only one)")
+@click.option(
+    "--at", "at", metavar="TIME", help="YYYY-MM-DD HH:MM in the account's zone, or ISO 8601 with offset"
+)
+@click.option("--now", "now", is_flag=True, help="post at once")
+@click.option("--queue", "queue", is_flag=True, help="post at the account's next free slot")
+@click.option("--step", default="announce", show_default=True, help=STEPS_HELP)
+@click.option("--text", help="the post's text, instead of the step's template")
+def add(
+    source: str,
+    url: str | None,
+    account_name: str | None,
+    at: str | None,
+    now: bool,
+    queue: bool,
+    step: str,
+    text: str | None,
+) -> None:
+    """Add an article (a web page's URL, an HTML file or a text file) and schedule its post."""
+    settings = get_settings()
+    parsed = load_article(source, url)
+    with database() as session:
+        post = newsroom.add_and_schedule(
+            session,
+            parsed,
+            account_name=account_name,
+            when=newsroom.When(at=at, now=now, queue=queue),
+            templates_dir=settings.templates_dir,
+            source=source,
+            step=step,
+            text=text,
+        )
+        tz = zone(post.account.timezone)
+        quotes = len(post.article.quotes) if post.article else 0
+        click.echo(
+            f"post {post.id} for {post.account.name!r} scheduled at {format_local(post.due_at, tz)}: "
+            f"{excerpt(post.text, 60)}"
+        )
+        click.echo(f"article {post.article_id}: {excerpt(parsed.title, 60)} ({quotes} pull quotes)")
+
+
+@main.command()
+@click.argument("source", metavar="FILE|URL")
+@click.option("--json", "as_json", is_flag=True, help="a JSON list, for other programs")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+def quotes(source: str, as_json: bool, limit: int) -> None:
+    """The article's pull-quote candidates with their speakers, best first."""
+    parsed = load_article(source)
+    candidates = pull_quotes(parsed.paragraphs, title=parsed.title)[:limit]
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "rank": rank,
+                        "text": q.text,
+                        "speaker": q.speaker,
+                        "score": round(q.score, 4),
+                        "confidence": round(q.confidence, 4),
+                        "paragraph": q.paragraph,
+                    }
+                    for rank, q in enumerate(candidates, start=1)
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not candidates:
+        click.echo("(no pull-quote candidates: the article quotes nobody in whole sentences)")
+    for rank, q in enumerate(candidates, start=1):
+        click.echo(f"{rank}. “{q.text}”")
+        click.echo(
+            f"   — {q.speaker or '(speaker unknown)'}  score {q.score:.2f}, confidence {q.confidence:.2f}"
+        )
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="import the good rows even when some are bad")
+def import_csv(file: Path, skip_bad: bool) -> None:
+    """Import many articles from a CSV file: columns article (URL or file), account, time, text.
+
+    Every row is checked first (articles read, accounts and times checked); then all rows are
+    imported in one transaction. A row without a time takes the account's next free slot.
+    """
+    settings = get_settings()
+    with database() as session:
+        zones = importing.account_zones(session)
+    try:
+        total = len(importing.read_rows(file, max_bytes=settings.max_article_bytes))
+    except ArticleError as error:
+        fail(str(error))
+    with click.progressbar(length=total, label="checking rows", file=click.get_text_stream("stderr")) as bar:
+        try:
+            plan = importing.check_file(
+                file,
+                accounts=zones,
+                policy=fetch_policy(settings),
+                max_bytes=settings.max_article_bytes,
+                progress=bar.update,
+            )
+        except ArticleError as error:
+            fail(str(error))
+    if len(plan.errors) > 1 or (plan.errors and skip_bad):
+        for error in plan.errors:
+            click.echo(f"{file}, {error}", err=True)
+    if plan.errors and not skip_bad:
+        fail(str(importing.ImportRejected(file, plan.errors)))
+    if not plan.rows:
+        fail(f"{file}: no good rows to import")
+    with (
+        database() as session,
+        click.progressbar(
+            length=len(plan.rows), label="importing", file=click.get_text_stream("stderr")
+        ) as bar,
+    ):
+        post_ids = importing.import_rows(session, file, plan, settings=settings, progress=bar.update)
+    skipped = f", skipped {len(plan.errors)} bad row(s)" if plan.errors else ""
+    click.echo(f"imported {len(post_ids)} post(s) from {file}{skipped}")

@@ -1,0 +1,65 @@
+"""What every `scheduler` command shares: one-line errors, the database check, tables."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from scheduler import db, newsroom
+from scheduler.articles import ArticleError
+from scheduler.config import get_settings
+from scheduler.planning import PlanningError
+from scheduler.render import RenderError
+
+USER_ERRORS = (ArticleError, newsroom.NewsroomError, PlanningError, RenderError)
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def require_database() -> None:
+    """Exit with what to do unless the database exists and has the newest schema."""
+    url = get_settings().resolved_database_url
+    if db.sqlite_file_missing(url):
+        fail(f"the database {url} does not exist yet: run `scheduler init`")
+    try:
+        current = db.schema_is_current()
+    except OperationalError as error:
+        fail(f"cannot open the database {url}: {error.orig}")
+    if not current:
+        fail(f"the database {url} is not initialised or is out of date: run `scheduler init`")
+
+
+@contextmanager
+def database() -> Iterator[db.Session]:
+    """A transaction on an initialised database; user errors become a one-line message and exit 1."""
+    require_database()
+    try:
+        with db.session_scope() as session:
+            yield session
+    except USER_ERRORS as error:
+        fail(str(error))
+    except (OperationalError, ProgrammingError) as error:
+        fail(f"database error, nothing was saved: {error.orig}")
+
+
+def excerpt(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    for row in (headers, *rows):
+        click.echo(
+            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
