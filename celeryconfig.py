@@ -42,6 +42,12 @@ beat_schedule = {
         # A tick that waited longer than this is stale: the next one does its work.
         "options": {"expires": max(2.0, 5 * _settings.tick_seconds)},
     },
+    # Each feed has its own interval (default 5 minutes); this only looks for the ones that are due.
+    "poll-feeds": {
+        "task": "scheduler.tasks.poll_feeds",
+        "schedule": _settings.feed_check_seconds,
+        "options": {"expires": max(2.0, 0.9 * _settings.feed_check_seconds)},
+    },
     "reconcile": {
         "task": "scheduler.tasks.reconcile_expired",
         "schedule": _settings.reconcile_seconds,

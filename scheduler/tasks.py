@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler import networks, publishing
+from scheduler import networks, publishing, subscriptions
 from scheduler.celery_app import celery_app
 from scheduler.db import session_scope
 from scheduler.models import utcnow
@@ -34,3 +34,19 @@ def reconcile_expired() -> int:
     for post_id in post_ids:
         publishing.reconcile(session_scope, post_id, networks.for_account)
     return len(post_ids)
+
+
+@celery_app.task(name="scheduler.tasks.poll_feeds")
+def poll_feeds() -> int:
+    """Claim the feeds due for a poll and send each to a worker, after the commit."""
+    with session_scope() as session:
+        feed_ids = subscriptions.claim_due_feeds(session, now=utcnow())
+    for feed_id in feed_ids:
+        poll_feed.delay(feed_id)
+    return len(feed_ids)
+
+
+@celery_app.task(name="scheduler.tasks.poll_feed")
+def poll_feed(feed_id: int) -> dict[str, int]:
+    report = subscriptions.poll_feed(session_scope, feed_id)
+    return report.items

@@ -13,11 +13,12 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from scheduler import db, newsroom, redis_server
+from scheduler import db, newsroom, redis_server, subscriptions
 from scheduler.articles.text import parse_text, read_text_file
 from scheduler.config import get_settings
 from scheduler.models import Attempt, Post, PostState, utcnow
 from tests.conftest import REFERENCE_ARTICLE
+from tests.httpserver import LocalServer
 from tests.networks import published_files
 from tests.workers import Worker, start_worker
 
@@ -211,3 +212,32 @@ def test_redis_losing_everything_mid_run_loses_no_post_and_doubles_none(
         for worker in workers:
             worker.stop()
         private.stop()
+
+
+def test_the_beat_polls_a_feed_and_its_new_item_is_scheduled_for_every_account(
+    database_url: str,
+    redis_url: str,
+    isolated_settings: Path,
+    workers: list[Worker],
+    http_server: LocalServer,
+) -> None:
+    from tests.test_feeds_poll import Item, article_html, rss
+
+    now = utcnow()
+    http_server.route("/story", article_html("A new bridge opens"))
+    items = [Item("fresh", http_server.url("/story"), "A new bridge opens", timedelta(minutes=20))]
+    http_server.route("/feed.xml", rss(items, now=now), content_type="application/rss+xml", etag='"1"')
+    with db.session_scope(database_url) as session:
+        for name in ("city", "metro"):
+            newsroom.add_account(session, name, "outbox", "Europe/London")
+        subscriptions.add_feed(session, http_server.url("/feed.xml"), ["city", "metro"])
+    env = worker_env(database_url, redis_url, isolated_settings, feed_check_seconds=1, allow_private_urls=1)
+    workers.append(start_worker("beat-worker", env, isolated_settings / "logs", beat=True))
+    workers[0].wait_ready()
+
+    wait_until(lambda: states(database_url)[PostState.SCHEDULED] == 2, 60, "the feed's posts", workers)
+    with db.session_scope(database_url) as session:
+        posts = list(session.scalars(select(Post)))
+        assert {p.account.name for p in posts} == {"city", "metro"}
+        assert all(p.article.title == "A new bridge opens" and p.due_at > now for p in posts)
+    assert [path for _, path, _ in http_server.requests].count("/feed.xml") == 1  # one poll, not one per tick

@@ -1,0 +1,312 @@
+"""Polling feeds into posts, against feeds and pages served by a local HTTP server, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler import db, newsroom, subscriptions
+from scheduler.config import get_settings
+from scheduler.models import Article, Feed, FeedItem, Post, PostState, utcnow
+from tests.httpserver import LocalServer
+
+SLOTS = "mon-sun 09:00,13:00,18:00"
+
+
+@dataclass
+class Item:
+    guid: str
+    link: str
+    title: str
+    age: timedelta
+    full_text: bool = False
+
+
+def article_html(title: str, speaker: str = "Ana Ruiz") -> str:
+    body = "".join(
+        f"<p>{sentence}</p>"
+        for sentence in (
+            f"The council voted on Tuesday to approve {title.lower()}, after a debate that ran past midnight "
+            "and drew residents from every ward of the city.",
+            f"“We have waited a decade for this and I am proud that we finally listened to the people who "
+            f"live here,” said {speaker}, the council leader.",
+            "The plan will be funded from the capital budget over three years, officials said, with the "
+            "first work due to begin in the spring once contracts are signed.",
+            f"{speaker.split()[0]} said the vote was close. “It was never going to be easy, but it is the "
+            "right decision for the next generation of families in this city,” she said.",
+        )
+    )
+    return (
+        f"<!doctype html><html><head><title>{title}</title>"
+        f'<meta property="og:title" content="{title}">'
+        '<meta name="description" content="What the council decided and why.">'
+        f"</head><body><article><h1>{title}</h1>{body}</article></body></html>"
+    )
+
+
+def rss(items: list[Item], *, now: datetime) -> str:
+    entries = []
+    for item in items:
+        content = (
+            f"<content:encoded>{escape(article_html(item.title))}</content:encoded>" if item.full_text else ""
+        )
+        entries.append(
+            f"<item><title>{escape(item.title)}</title><link>{item.link}</link>"
+            f'<guid isPermaLink="false">{item.guid}</guid>'
+            f"<pubDate>{format_datetime(now - item.age)}</pubDate>"
+            f"<description>A short summary of {escape(item.title)}.</description>{content}</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        f"<channel><title>City Desk</title><link>https://news.example/</link>"
+        f"<description>Local news</description>{''.join(entries)}</channel></rss>"
+    )
+
+
+Sessions = Callable[[], AbstractContextManager[Session]]
+
+
+@pytest.fixture
+def sessions(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sessions]:
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", database_url)
+    monkeypatch.setenv("SCHEDULER_ALLOW_PRIVATE_URLS", "1")
+    get_settings.cache_clear()
+    with db.session_scope(database_url) as session:
+        for name in ("city", "metro"):
+            newsroom.add_account(session, name, "outbox", "Europe/London", {"slots": SLOTS})
+    yield lambda: db.session_scope(database_url)
+
+
+def follow(sessions: Sessions, url: str, accounts: tuple[str, ...] = ("city", "metro")) -> int:
+    with sessions() as session:
+        return subscriptions.add_feed(session, url, list(accounts)).id
+
+
+def serve_feed(server: LocalServer, items: list[Item], *, etag: str, now: datetime) -> str:
+    server.route(
+        "/feed.xml",
+        rss(items, now=now),
+        content_type="application/rss+xml; charset=utf-8",
+        etag=etag,
+        last_modified=format_datetime(now, usegmt=True),
+    )
+    return server.url("/feed.xml")
+
+
+def serve_page(server: LocalServer, path: str, title: str) -> str:
+    server.route(path, article_html(title))
+    return server.url(path)
+
+
+def count(sessions: Sessions, model: type, *where: object) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def outcomes(sessions: Sessions) -> dict[str, str]:
+    with sessions() as session:
+        return dict(session.execute(select(FeedItem.guid, FeedItem.outcome)).all())
+
+
+def test_first_poll_schedules_recent_items_for_every_account_and_only_records_the_backlog(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    now = utcnow()
+    items = [
+        Item("a", "https://news.example/a", "New cycle lanes for the ring road", timedelta(hours=2), True),
+        Item(
+            "b", serve_page(http_server, "/b", "A library reopens"), "A library reopens", timedelta(hours=3)
+        ),
+        Item(
+            "old",
+            serve_page(http_server, "/old", "Last week's story"),
+            "Last week's story",
+            timedelta(days=3),
+        ),
+    ]
+    feed_id = follow(sessions, serve_feed(http_server, items, etag='"v1"', now=now))
+
+    report = subscriptions.poll_feed(sessions, feed_id, now=now)
+
+    assert report.error is None and report.items == {"scheduled": 2, "backlog": 1}
+    assert outcomes(sessions) == {"a": "scheduled", "b": "scheduled", "old": "backlog"}
+    requested = [path for _, path, _ in http_server.requests]
+    assert "/b" in requested  # summary only: the page was fetched
+    assert "/old" not in requested  # the backlog costs nothing
+    with sessions() as session:
+        posts = list(session.scalars(select(Post).order_by(Post.id)))
+        assert [(p.account.name, p.state) for p in posts] == [
+            ("city", PostState.SCHEDULED),
+            ("metro", PostState.SCHEDULED),
+            ("city", PostState.SCHEDULED),
+            ("metro", PostState.SCHEDULED),
+        ]
+        # Each account's posts take its own next free slots, oldest item first, never the same slot twice.
+        city = [p for p in posts if p.account.name == "city"]
+        assert city[0].due_at < city[1].due_at and city[0].due_at > now
+        assert [p.article.title for p in city] == ["A library reopens", "New cycle lanes for the ring road"]
+        assert city[1].article.quotes and city[1].article.quotes[0].speaker == "Ana Ruiz"
+        assert "https://news.example/a" in city[1].text
+        feed = session.get(Feed, feed_id)
+        assert feed is not None and feed.etag == '"v1"' and feed.title == "City Desk"
+        assert feed.last_error is None
+
+
+def test_an_unchanged_feed_costs_one_304_and_writes_nothing(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    now = utcnow()
+    items = [Item("a", "https://news.example/a", "Ring road lanes", timedelta(hours=1), True)]
+    feed_id = follow(sessions, serve_feed(http_server, items, etag='"v1"', now=now))
+    subscriptions.poll_feed(sessions, feed_id, now=now)
+    before = (count(sessions, Post), count(sessions, FeedItem), len(http_server.requests))
+
+    report = subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(minutes=5))
+
+    assert report.not_modified and report.items == {}
+    _, path, headers = http_server.requests[-1]
+    assert (path, headers.get("if-none-match")) == ("/feed.xml", '"v1"')
+    assert "if-modified-since" in headers
+    assert (count(sessions, Post), count(sessions, FeedItem), len(http_server.requests)) == (
+        before[0],
+        before[1],
+        before[2] + 1,
+    )
+
+
+def test_an_item_is_new_once_by_guid_and_by_url_even_across_feeds(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    now = utcnow()
+    first = [Item("a", "https://news.example/a", "Ring road lanes", timedelta(hours=1), True)]
+    feed_id = follow(sessions, serve_feed(http_server, first, etag='"v1"', now=now))
+    subscriptions.poll_feed(sessions, feed_id, now=now)
+
+    second = [
+        Item("a", "https://news.example/a", "Ring road lanes (updated title)", timedelta(hours=1), True),
+        Item("a-again", "https://news.example/a", "Ring road lanes, republished", timedelta(minutes=5), True),
+        Item("c", "https://news.example/c", "A new bridge", timedelta(minutes=10), True),
+    ]
+    serve_feed(http_server, second, etag='"v2"', now=now)
+    report = subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(minutes=5))
+    assert report.items == {"scheduled": 1, "duplicate": 1}
+    assert outcomes(sessions) == {"a": "scheduled", "a-again": "duplicate", "c": "scheduled"}
+
+    # Another feed carrying the same story: in once, not twice.
+    http_server.route(
+        "/other.xml", rss(second, now=now).replace("g>a-again<", "g>other-guid<"), content_type="text/xml"
+    )
+    other_id = follow(sessions, http_server.url("/other.xml"), ("city",))
+    other = subscriptions.poll_feed(sessions, other_id, now=now + timedelta(minutes=6))
+    assert other.items == {"duplicate": 3}
+    assert count(sessions, Article) == 2
+    assert count(sessions, Post) == 4
+
+
+def test_a_page_that_fails_is_retried_at_the_next_poll_and_the_feed_is_fetched_in_full(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    now = utcnow()
+    http_server.route("/b", "server trouble", status=503, content_type="text/plain")
+    items = [Item("b", http_server.url("/b"), "A library reopens", timedelta(hours=1))]
+    feed_id = follow(sessions, serve_feed(http_server, items, etag='"v1"', now=now))
+
+    report = subscriptions.poll_feed(sessions, feed_id, now=now)
+    assert report.retry_later == 1 and report.items == {}
+    assert count(sessions, FeedItem) == 0 and count(sessions, Article) == 0
+    with sessions() as session:
+        feed = session.get(Feed, feed_id)
+        assert feed is not None and feed.etag is None and "could not be fetched" in (feed.last_error or "")
+
+    serve_page(http_server, "/b", "A library reopens")
+    again = subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(minutes=5))
+    assert again.items == {"scheduled": 1} and not again.not_modified
+    assert "if-none-match" not in http_server.requests[-2][2]  # the feed, asked for in full
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ("<rss><channel><title>Broken<item><title>x</ti", "application/rss+xml", "feed"),
+        ("<!doctype html><html><body><p>Just a page</p></body></html>", "text/html", "not a feed"),
+    ],
+)
+def test_a_malformed_feed_is_an_error_on_the_feed_and_writes_nothing(
+    sessions: Sessions, http_server: LocalServer, body: str, content_type: str, expected: str
+) -> None:
+    http_server.route("/feed.xml", body, content_type=content_type)
+    feed_id = follow(sessions, http_server.url("/feed.xml"))
+    report = subscriptions.poll_feed(sessions, feed_id)
+    assert report.error is not None and expected in report.error.lower()
+    assert (count(sessions, FeedItem), count(sessions, Article), count(sessions, Post)) == (0, 0, 0)
+    with sessions() as session:
+        feed = session.get(Feed, feed_id)
+        assert feed is not None and feed.last_error == report.error
+
+
+def test_a_feed_behind_a_redirect_is_followed(sessions: Sessions, http_server: LocalServer) -> None:
+    now = utcnow()
+    serve_feed(
+        http_server,
+        [Item("a", "https://news.example/a", "Lanes", timedelta(hours=1), True)],
+        etag='"1"',
+        now=now,
+    )
+    http_server.redirect("/old-feed", http_server.url("/feed.xml"), status=301)
+    feed_id = follow(sessions, http_server.url("/old-feed"))
+    assert subscriptions.poll_feed(sessions, feed_id, now=now).items == {"scheduled": 1}
+
+
+def test_due_feeds_are_claimed_once_and_moved_to_their_next_poll(sessions: Sessions) -> None:
+    feed_id = follow(sessions, "https://news.example/feed.xml")
+    now = utcnow()
+    with sessions() as session:
+        assert subscriptions.claim_due_feeds(session, now=now) == [feed_id]
+    with sessions() as session:
+        assert subscriptions.claim_due_feeds(session, now=now) == []
+        feed = session.get(Feed, feed_id)
+        assert feed is not None and feed.next_poll_at == now + timedelta(seconds=feed.poll_seconds)
+
+
+def test_removing_a_feed_keeps_its_articles_and_posts(sessions: Sessions, http_server: LocalServer) -> None:
+    now = utcnow()
+    url = serve_feed(
+        http_server,
+        [Item("a", "https://news.example/a", "Lanes", timedelta(hours=1), True)],
+        etag='"1"',
+        now=now,
+    )
+    feed_id = follow(sessions, url)
+    subscriptions.poll_feed(sessions, feed_id, now=now)
+    with sessions() as session:
+        subscriptions.remove_feed(session, str(feed_id))
+    assert (count(sessions, Feed), count(sessions, FeedItem)) == (0, 0)
+    assert (count(sessions, Article), count(sessions, Post)) == (1, 2)
+
+
+def test_adding_a_feed_checks_accounts_and_duplicates(sessions: Sessions) -> None:
+    with sessions() as session, pytest.raises(newsroom.NewsroomError, match="no account named 'nobody'"):
+        subscriptions.add_feed(session, "https://news.example/feed.xml", ["city", "nobody"])
+    follow(sessions, "https://news.example/feed.xml")
+    with sessions() as session, pytest.raises(newsroom.NewsroomError, match="followed already"):
+        subscriptions.add_feed(session, "https://news.example/feed.xml", ["city"])
+    with sessions() as session, pytest.raises(Exception, match="not an http"):
+        subscriptions.add_feed(session, "ftp://news.example/feed.xml", ["city"])
+
+
+def test_a_campaign_is_refused_until_campaigns_can_be_planned(sessions: Sessions) -> None:
+    with (
+        sessions() as session,
+        pytest.raises(newsroom.NewsroomError, match="campaigns cannot be planned yet"),
+    ):
+        subscriptions.add_feed(session, "https://news.example/feed.xml", ["city"], campaign="default")
+    assert count(sessions, Feed) == 0
