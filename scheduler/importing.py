@@ -1,0 +1,159 @@
+"""Bulk import from CSV: every row is checked first; then all rows go in one transaction, or none.
+
+Checking reads every article (fetching URLs, parsing files) and every account and time, so that an
+import that starts writing does not stop halfway: a file with a bad row imports nothing and names
+the row, unless the editor asks to skip bad rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import newsroom
+from scheduler.articles import ArticleError, ParsedArticle
+from scheduler.articles.csv import CsvRow, read_rows
+from scheduler.articles.fetch import FetchPolicy
+from scheduler.articles.sources import is_url, read_article
+from scheduler.config import Settings
+from scheduler.models import Account, utcnow
+from scheduler.planning import PlanningError, parse_time, zone
+from scheduler.render import RenderError
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    row: CsvRow
+    article: ParsedArticle
+    source: str
+    account: str
+    due_at: datetime | None  # None: the account's next free slot
+
+
+@dataclass
+class ImportPlan:
+    """The outcome of checking a file: the rows ready to import and the errors of the others."""
+
+    rows: list[CheckedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+class ImportRejected(newsroom.NewsroomError):
+    """Rows are bad and the editor did not ask to skip them: nothing was imported."""
+
+    def __init__(self, path: Path, errors: list[RowError]) -> None:
+        self.errors = errors
+        first = f"{path}, {errors[0]}" if len(errors) == 1 else f"{path}: {len(errors)} bad rows"
+        super().__init__(f"{first}; nothing imported (fix the file, or give --skip-bad to import the rest)")
+
+
+def account_zones(session: Session) -> dict[str, str]:
+    """Each account's time zone by name: what checking rows needs, read in a short transaction."""
+    return dict(session.execute(select(Account.name, Account.timezone)).all())
+
+
+def check_file(
+    path: Path,
+    *,
+    accounts: dict[str, str],
+    policy: FetchPolicy,
+    max_bytes: int,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Read and check every row: fetches and parses articles, outside any database transaction."""
+    rows = read_rows(path, max_bytes=max_bytes)
+    now = utcnow()
+    articles: dict[str, ParsedArticle | ArticleError] = {}
+    plan = ImportPlan()
+    for row in rows:
+        try:
+            plan.rows.append(_check_row(row, path.parent, accounts, articles, now, policy, max_bytes))
+        except (ArticleError, newsroom.NewsroomError, PlanningError) as error:
+            plan.errors.append(RowError(row.line, str(error)))
+        if progress:
+            progress(1)
+    return plan
+
+
+def _check_row(
+    row: CsvRow,
+    folder: Path,
+    accounts: dict[str, str],
+    articles: dict[str, ParsedArticle | ArticleError],
+    now: datetime,
+    policy: FetchPolicy,
+    max_bytes: int,
+) -> CheckedRow:
+    if not row.article:
+        raise ArticleError("no article: give a URL or the path of an article file")
+    account = _account(row.account, accounts)
+    due_at = None
+    if row.time:
+        timezone = accounts[account]
+        due_at = parse_time(row.time, zone(timezone))
+        if due_at < now:
+            raise newsroom.NewsroomError(f"{row.time} ({timezone}) has already passed")
+    source = row.article if is_url(row.article) else str((folder / row.article).resolve())
+    # Several rows may share an article (one per account): read it once.
+    if source not in articles:
+        try:
+            articles[source] = read_article(source, policy=policy, max_bytes=max_bytes)
+        except ArticleError as error:
+            articles[source] = error
+    article = articles[source]
+    if isinstance(article, ArticleError):
+        raise article
+    return CheckedRow(row, article, source, account, due_at)
+
+
+def _account(name: str | None, accounts: dict[str, str]) -> str:
+    if name is None:
+        if len(accounts) == 1:
+            return next(iter(accounts))
+        raise newsroom.NewsroomError(f"no account: say which one of {', '.join(sorted(accounts))}")
+    if name not in accounts:
+        known = ", ".join(sorted(accounts)) or "none yet"
+        raise newsroom.NewsroomError(f"no account named {name!r} (accounts: {known})")
+    return name
+
+
+def import_rows(
+    session: Session, path: Path, plan: ImportPlan, *, settings: Settings, progress: Progress | None = None
+) -> list[int]:
+    """Store the checked rows' articles and schedule their posts, in the caller's one transaction."""
+    post_ids = []
+    for checked in plan.rows:
+        account = newsroom.find_account(session, checked.account)
+        try:
+            article = newsroom.store_article(session, checked.article, source=checked.source)
+            due_at = checked.due_at or newsroom.next_slot(session, account, after=utcnow())
+            post = newsroom.schedule_post(
+                session,
+                article,
+                account,
+                due_at=due_at,
+                templates_dir=settings.templates_dir,
+                text=checked.row.text,
+            )
+        except (RenderError, newsroom.NewsroomError, PlanningError) as error:
+            raise ImportRejected(path, [RowError(checked.row.line, str(error))]) from None
+        post_ids.append(post.id)
+        if progress:
+            progress(1)
+    return post_ids

@@ -1,0 +1,162 @@
+"""`scheduler import FILE.csv`: every row checked first, then all in one transaction or nothing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+
+from scheduler import db, importing, newsroom
+from scheduler.config import get_settings
+from scheduler.models import Post, utcnow
+from scheduler.subscriptions import fetch_policy
+from tests.httpserver import LocalServer
+from tests.test_cli import counts, run
+from tests.test_feeds_poll import article_html
+
+ROWS = 1000
+
+
+def write_articles(folder: Path, count: int) -> list[Path]:
+    paths = []
+    for n in range(count):
+        path = folder / f"story-{n}.txt"
+        path.write_text(
+            f"Story number {n} about the city\n\nBy: Desk Writer\n\n"
+            f"The council met for the {n}th time this year to discuss the budget and the roads.\n\n"
+            f"“I am proud of what this city has built together over the past year,” said Ana Ruiz {n}.\n"
+        )
+        paths.append(path)
+    return paths
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["article", "account", "time", "text"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def thousand_rows(folder: Path) -> list[dict[str, str]]:
+    articles = write_articles(folder, 50)
+    rows = []
+    for n in range(ROWS):
+        rows.append(
+            {
+                "article": articles[n % 50].name,  # relative to the CSV file's folder
+                "account": "outbox" if n % 2 else "london",
+                "time": f"2031-0{1 + n % 9}-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d}" if n % 3 else "",
+                "text": f"Custom text for row {n}" if n % 10 == 0 else "",
+            }
+        )
+    return rows
+
+
+@pytest.fixture
+def initialised(isolated_settings: Path) -> str:
+    assert run("init").returncode == 0
+    assert run("accounts", "add", "outbox", "london", "--timezone", "Europe/London").returncode == 0
+    return f"sqlite:///{isolated_settings / 'scheduler.db'}"
+
+
+def test_a_thousand_rows_import_in_one_transaction(database_url: str, tmp_path: Path) -> None:
+    with db.session_scope(database_url) as session:
+        newsroom.add_account(session, "outbox", "outbox")
+        newsroom.add_account(session, "london", "outbox", "Europe/London")
+        zones = importing.account_zones(session)
+    path = write_csv(tmp_path / "bulk.csv", thousand_rows(tmp_path))
+    settings = get_settings()
+    plan = importing.check_file(path, accounts=zones, policy=fetch_policy(settings), max_bytes=2_000_000)
+    assert plan.errors == [] and len(plan.rows) == ROWS
+
+    commits: list[object] = []
+
+    def count_commit(connection: object) -> None:
+        commits.append(connection)
+
+    engine = db.get_engine(database_url)
+    event.listen(engine, "commit", count_commit)
+    try:
+        with db.session_scope(database_url) as session:
+            post_ids = importing.import_rows(session, path, plan, settings=settings)
+    finally:
+        event.remove(engine, "commit", count_commit)
+    assert len(post_ids) == ROWS and len(commits) == 1
+    with db.session_scope(database_url) as session:
+        posts = list(session.scalars(select(Post)))
+        assert len(posts) == ROWS
+        assert sum(p.text.startswith("Custom text for row") for p in posts) == ROWS // 10
+        # Rows without a time took their account's free slots: in the future, never one slot twice.
+        slotted = [(p.account_id, p.due_at) for p in posts if p.due_at.year != 2031]
+        assert len(slotted) == len(set(slotted)) and all(due > utcnow() for _, due in slotted)
+
+
+def test_the_command_imports_a_thousand_rows_with_a_progress_bar(initialised: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "bulk.csv", thousand_rows(tmp_path))
+    result = run("import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert f"imported {ROWS} post(s)" in result.stdout and "checking rows" in result.stderr
+    assert counts(initialised) == (50, ROWS)
+
+
+def test_one_bad_row_imports_nothing_and_names_the_row(initialised: str, tmp_path: Path) -> None:
+    rows = thousand_rows(tmp_path)[:20]
+    rows[11]["account"] = "nobody"
+    path = write_csv(tmp_path / "bulk.csv", rows)
+    result = run("import", str(path))
+    assert result.returncode == 1, result.stdout
+    assert "line 13" in result.stderr and "no account named 'nobody'" in result.stderr
+    assert "nothing imported" in result.stderr and "Traceback" not in result.stderr
+    assert counts(initialised) == (0, 0)
+
+    skipped = run("import", str(path), "--skip-bad")
+    assert skipped.returncode == 0 and "skipped 1 bad row(s)" in skipped.stdout
+    assert counts(initialised)[1] == 19
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"article": "missing.txt"}, "no such file"),
+        ({"article": "story-0.txt", "time": "2001-01-01 09:00"}, "has already passed"),
+        ({"article": "story-0.txt", "time": "next tuesday"}, "cannot read the time"),
+        ({"article": ""}, "no article"),
+        ({"article": "ftp://example.com/a"}, "ftp"),
+    ],
+)
+def test_each_kind_of_bad_row_is_reported_by_line(
+    initialised: str, tmp_path: Path, row: dict[str, str], message: str
+) -> None:
+    good = thousand_rows(tmp_path)[:3]
+    path = write_csv(tmp_path / "bulk.csv", [*good, {"account": "london", "time": "", "text": "", **row}])
+    result = run("import", str(path))
+    assert result.returncode == 1 and "line 5" in result.stderr and message in result.stderr
+    assert counts(initialised) == (0, 0)
+
+
+def test_a_file_that_is_not_an_import_says_why(initialised: str, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("link,accnt\nhttps://example.com/a,outbox\n")
+    result = run("import", str(wrong))
+    assert result.returncode == 1 and "unknown column 'link'" in result.stderr
+
+
+def test_urls_in_rows_are_fetched_once_each(
+    initialised: str, tmp_path: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEDULER_ALLOW_PRIVATE_URLS", "1")
+    http_server.route("/a", article_html("Ring road plan approved"))
+    url = http_server.url("/a")
+    path = write_csv(
+        tmp_path / "urls.csv",
+        [{"article": url, "account": name, "time": "", "text": ""} for name in ("outbox", "london")],
+    )
+    result = run("import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert [p for _, p, _ in http_server.requests] == ["/a"]
+    assert counts(initialised) == (1, 2)
+    with db.session_scope(initialised) as session:
+        assert session.scalar(select(func.count(Post.id)).where(Post.text.contains(url))) == 2
