@@ -7,7 +7,9 @@ the row, unless the editor asks to skip bad rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +28,8 @@ from scheduler.planning import PlanningError, parse_time, zone
 from scheduler.render import RenderError
 
 Progress = Callable[[int], None]
+# Pages are fetched this many at a time: fast for a long file, gentle on one newsroom's server.
+FETCH_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -79,28 +83,59 @@ def check_file(
     """Read and check every row: fetches and parses articles, outside any database transaction."""
     rows = read_rows(path, max_bytes=max_bytes)
     now = utcnow()
-    articles: dict[str, ParsedArticle | ArticleError] = {}
+    sources = {row.line: _source(row, path.parent) for row in rows if row.article}
+    articles = _read_all(sources, rows, policy=policy, max_bytes=max_bytes, progress=progress)
     plan = ImportPlan()
     for row in rows:
         try:
-            plan.rows.append(_check_row(row, path.parent, accounts, articles, now, policy, max_bytes))
+            plan.rows.append(_check_row(row, sources.get(row.line), accounts, articles, now))
         except (ArticleError, newsroom.NewsroomError, PlanningError) as error:
             plan.errors.append(RowError(row.line, str(error)))
-        if progress:
-            progress(1)
     return plan
+
+
+def _source(row: CsvRow, folder: Path) -> str:
+    return row.article if is_url(row.article) else str((folder / row.article).resolve())
+
+
+def _read_all(
+    sources: dict[int, str],
+    rows: list[CsvRow],
+    *,
+    policy: FetchPolicy,
+    max_bytes: int,
+    progress: Progress | None,
+) -> dict[str, ParsedArticle | ArticleError]:
+    """Each distinct article once (rows often share one, an article per account), URLs fetched in parallel."""
+    uses = Counter(sources.values())
+    if progress:
+        progress(len(rows) - len(sources))  # rows without an article: nothing to read
+
+    def read(source: str) -> ParsedArticle | ArticleError:
+        try:
+            return read_article(source, policy=policy, max_bytes=max_bytes)
+        except ArticleError as error:
+            return error
+
+    articles: dict[str, ParsedArticle | ArticleError] = {}
+    with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
+        futures = {pool.submit(read, source): source for source in uses}
+        for future in as_completed(futures):
+            source = futures[future]
+            articles[source] = future.result()
+            if progress:
+                progress(uses[source])
+    return articles
 
 
 def _check_row(
     row: CsvRow,
-    folder: Path,
+    source: str | None,
     accounts: dict[str, str],
     articles: dict[str, ParsedArticle | ArticleError],
     now: datetime,
-    policy: FetchPolicy,
-    max_bytes: int,
 ) -> CheckedRow:
-    if not row.article:
+    if source is None:
         raise ArticleError("no article: give a URL or the path of an article file")
     account = _account(row.account, accounts)
     due_at = None
@@ -109,13 +144,6 @@ def _check_row(
         due_at = parse_time(row.time, zone(timezone))
         if due_at < now:
             raise newsroom.NewsroomError(f"{row.time} ({timezone}) has already passed")
-    source = row.article if is_url(row.article) else str((folder / row.article).resolve())
-    # Several rows may share an article (one per account): read it once.
-    if source not in articles:
-        try:
-            articles[source] = read_article(source, policy=policy, max_bytes=max_bytes)
-        except ArticleError as error:
-            articles[source] = error
     article = articles[source]
     if isinstance(article, ArticleError):
         raise article
