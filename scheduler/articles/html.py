@@ -27,6 +27,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from scheduler.articles import ArticleError, ParsedArticle
+from scheduler.articles.text import read_article_bytes
 
 # What trafilatura does for us, and what it skips: `fast` drops the fallback extractors (readability,
 # jusText: 5 ms down to 1.3 ms on the login fixture, the same text on article pages); comments, tables
@@ -80,19 +81,7 @@ PUBLISHED_METAS = (
 
 def read_html_file(path: Path, *, max_bytes: int) -> bytes:
     """The file's bytes (decoded later, by its <meta charset>), or an ArticleError saying why not."""
-    if not path.exists():
-        raise ArticleError(f"{path}: no such file; check the path")
-    if not path.is_file():
-        raise ArticleError(f"{path}: not a file; give the path of a saved web page (.html)")
-    size = path.stat().st_size
-    if size == 0:
-        raise ArticleError(f"{path}: the file is empty; save the article's web page into it first")
-    if size > max_bytes:
-        raise ArticleError(
-            f"{path}: the file is {size / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:.1f} MB "
-            "limit for an article; is it the right file? (SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
-        )
-    data = path.read_bytes()
+    data = read_article_bytes(path, max_bytes=max_bytes, expected="a saved web page (.html)")
     if not HTML_START.search(data[:65_536]):
         kind = "a binary file" if b"\x00" in data[:65_536] else "not an HTML page"
         raise ArticleError(f"{path}: {kind}; save the article from the browser as a web page (.html)")

@@ -22,21 +22,26 @@ SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<=\w) +(?=[,.;](\s|$))")
 MAX_CAPTION_LENGTH = 300
 
 
-def read_text_file(path: Path, *, max_bytes: int) -> str:
-    """The file's text, or an ArticleError saying why it cannot be an article."""
+def read_article_bytes(path: Path, *, max_bytes: int, expected: str) -> bytes:
+    """The file's bytes, or an ArticleError when it is missing, empty or too big to be `expected`."""
     if not path.exists():
         raise ArticleError(f"{path}: no such file; check the path")
     if not path.is_file():
-        raise ArticleError(f"{path}: not a file; give the path of an article text file")
+        raise ArticleError(f"{path}: not a file; give the path of {expected}")
     size = path.stat().st_size
     if size == 0:
-        raise ArticleError(f"{path}: the file is empty; export the article's text into it first")
+        raise ArticleError(f"{path}: the file is empty; save {expected} into it first")
     if size > max_bytes:
         raise ArticleError(
             f"{path}: the file is {size / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:.1f} MB "
             "limit for an article; is it the right file? (SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
         )
-    data = path.read_bytes()
+    return path.read_bytes()
+
+
+def read_text_file(path: Path, *, max_bytes: int) -> str:
+    """The file's text, or an ArticleError saying why it cannot be an article."""
+    data = read_article_bytes(path, max_bytes=max_bytes, expected="an article text file")
     if b"\x00" in data:
         raise ArticleError(
             f"{path}: this is a binary file, not article text; export the article as plain text"
