@@ -24,10 +24,10 @@ from html import escape
 from pathlib import Path
 
 import trafilatura
-from scheduler.articles.quotes import pull_quotes
 
 from scheduler.articles import ParsedArticle
 from scheduler.articles.html import parse_html
+from scheduler.articles.quotes import pull_quotes
 from scheduler.articles.text import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
