@@ -368,3 +368,83 @@ def test_a_fragment_that_ends_the_sentence_does_not_swallow_the_next_quotation()
         "colleague to do the same,” Harlan said in a floor speech."
     )
     assert [(q.speaker, q.fragment) for q in found] == [(None, True), ("Bob Harlan", False)]
+
+
+# Names beyond English habits, and attribution without a verb of speech. One case a line: paragraphs
+# split by " ¶ ", then " => " and the speakers of the quotations (not fragments) split by "; " ("-": none).
+
+NAMES = """
+Cllr Ines Mallory-Dunn said: “The library stays open.” => Ines Mallory-Dunn
+Det Insp Femi Adeyinka of Kelso Police said: “We need witnesses.” => Femi Adeyinka
+“Extra patrols start tonight,” said Ch Supt. Halina Wrobel. => Halina Wrobel
+Baroness Ottoline Vance told peers: “This bill is a charter for cowboys.” => Ottoline Vance
+“They must answer,” said the Rt Hon Priya Ghosal MP. ¶ Ghosal added: “Now.” => Priya Ghosal; Priya Ghosal
+Fergus Lindqvist MSP said: “Rail links matter.” => Fergus Lindqvist
+“We build,” said Rosa de la Vega. ¶ De la Vega added: “And we wait.” => Rosa de la Vega; Rosa de la Vega
+Gwyn ap Huw said: “We tried.” ¶ “No more,” Ap Huw said. => Gwyn ap Huw; Gwyn ap Huw
+Hisham el-Sayed said: “The canal is open.” ¶ “Always,” el-Sayed said. => Hisham el-Sayed; Hisham el-Sayed
+Eoin Ó Briain said: “We will appeal.” ¶ “It was wrong,” Ó Briain added. => Eoin Ó Briain; Eoin Ó Briain
+Wojciech Łukasiewicz said: “The mine will close.” => Wojciech Łukasiewicz
+Carla dos Reis said: “A great day.” ¶ “At last,” Dos Reis said. => Carla dos Reis; Carla dos Reis
+Tran Thi Kim Lan scored twice. ¶ “I felt free,” Kim Lan said. => Tran Thi Kim Lan
+Lucía Fernández Ortega won. ¶ “I write at dawn,” Fernández Ortega said. => Lucía Fernández Ortega
+South Korea's Park Ji-sung spoke to fans. ¶ “Football gave me everything,” Park said. => Park Ji-sung
+"""
+PEOPLE = """
+Tenant Kayleigh Brennan said: “Nobody listened.” => Kayleigh Brennan
+His daughter, Ada Eze, spoke. ¶ Ada said the wake would honour his life. “No quiet one,” she said. => Ada Eze
+Resident Jordan Ellery, who runs the food bank, spoke. “We ran out by noon,” she said. => Jordan Ellery
+Tom Price said Jack Hale had been unlucky. ¶ “He deserved a goal,” he said. => Tom Price
+Maria Ruiz told her sister Ana Ruiz about the prize. She said: “I could not believe it.” => Maria Ruiz
+Prof Ilona Varga, a researcher at Kell University, spoke. “They always are,” she said. => Ilona Varga
+Det Insp Ray Cole of Fenmoor Police said he hoped for news. “Call us,” he said. => Ray Cole
+Prof Ada Ruiz, head of Kell University, which cut 90 jobs, told us: “Something has to give.” => Ada Ruiz
+Rovers manager Ola Ade did not hide his frustration. “We switched off for ten minutes.” => Ola Ade
+“A scandal,” said Lena Dorn. Her colleague, Rui Sola, agreed. “It cannot stand.” => Lena Dorn; Rui Sola
+Police are hunting for Darren Cole, 34. “He should not be approached by anyone.” => None
+Ella Grant, 12, was rescued by firefighter Sam Ode. “She was so brave and calm.” => None
+The new landlord, Tariq Khan, opened the doors. “No foam here,” the landlord said. => Tariq Khan
+Council leader Cllr Ann Bray met opposition leader Cllr Ed Moss. ¶ The council leader said: “No.” => Ann Bray
+Singer Lia Mota wed striker Kofi Bello. ¶ Bello said: “Yes.” ¶ “Oh,” the singer said. => Kofi Bello; Lia Mota
+Ada Eze ran the club. ¶ Ada Eze said the wake would be at the club, “with a band, obviously”. => -
+Ada Eze ran the club. ¶ He came to Leeds with, he says, “two shirts and a wrong idea of food”. => -
+"""
+
+
+def cases(block: str) -> list:
+    split = [line.split(" => ") for line in block.strip().splitlines()]
+    return [
+        pytest.param(
+            text.split(" ¶ "),
+            [] if who == "-" else [None if n == "None" else n for n in who.split("; ")],
+            id=text,
+        )
+        for text, who in split
+    ]
+
+
+def speakers(*paragraphs: str, title: str = "") -> list[str | None]:
+    return [quotation.speaker for quotation in quotations(*paragraphs, title=title) if not quotation.fragment]
+
+
+@pytest.mark.parametrize(("paragraphs", "expected"), cases(NAMES) + cases(PEOPLE))
+def test_names_pronouns_roles_and_the_sentence_before(
+    paragraphs: list[str], expected: list[str | None]
+) -> None:
+    """NAMES: titles are not names, particles are, a later mention is any run of the full name's words.
+    PEOPLE: pronouns, asides and reported subjects; with no verb of speech the subject of the sentence
+    before speaks (not an object or a passive one); roles the article gives; lower-case fragments."""
+    assert speakers(*paragraphs) == expected
+
+
+def test_an_epithet_opening_a_paragraph_is_the_person_in_the_headline() -> None:
+    paragraphs = (
+        "Pop star Mara Quinn and actor Dev Oyelaran have split.",
+        "The Grammy winner posted: “Bye.”",
+    )
+    assert speakers(*paragraphs, title="Mara Quinn splits from actor") == ["Mara Quinn"]
+
+
+def test_split_quotation_with_a_long_attribution_and_abbreviation_is_one() -> None:
+    paragraph = '"Stop," said state Sen. Ada Obi, a Democrat who sponsored the bill. "We know the pipes."'
+    assert [(q.text, q.speaker) for q in quotations(paragraph)] == [("Stop. We know the pipes.", "Ada Obi")]

@@ -10,7 +10,10 @@ import re
 
 from scheduler.articles import speaker_words as words
 
-UPPER = "A-ZÀ-ÖØ-Þ"
+# Letters of the Latin alphabets (Ł, Ș, Đ, ơ, ạ…): names are not all English.
+_LATIN = [chr(code) for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00))]
+UPPER = "A-Z" + "".join(char for char in _LATIN if char.isupper())
+LOWER = "a-z" + "".join(char for char in _LATIN if char.islower())
 # After these verbs comes whom it was said to, not who said it: "told Mic", "asked the mayor".
 TO_WHOM = frozenset({"told", "tells", "telling", "asked", "asks", "asking", "texted", "emailed", "messaged"})
 AGE = re.compile(r"\d{1,3}-year-old")
@@ -19,6 +22,12 @@ APPOSITIVE = re.compile(r",\s+(?:(?:a|an|the|his|her|their|its)\s+)?([^,.;:“�
 APPOSITIVE_AGE = re.compile(r",\s+(\d{1,3}),")
 OF_PLACE = re.compile(rf"\s+(?:of|from)\s+((?:[{UPPER}][\w’'-]*\s?)+)")
 FIRST_NAMES = words.FEMALE_NAMES | words.MALE_NAMES
+GIVEN_SYLLABLES = re.compile(rf"[{UPPER}][{LOWER}]{{1,4}}-[{LOWER}]{{2,4}}")  # Ji-sung, Jae-in
+# "the new landlord," before a name and ", the new landlord," after it: a role the article gives.
+THE_NOUN = re.compile(r"\b(?:[Tt]he|[Ii]ts|[Tt]heir|[Oo]ur)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*,$")
+THE_NOUN_AFTER = re.compile(
+    r",\s+the\s+(?:[a-z][\w’'-]*\s+){0,2}?([a-z][\w-]*)(?=\s*[,.;:]|\s+(?:of|at|for|from|in|who|whose)\b)"
+)
 
 
 def peel(
@@ -37,8 +46,9 @@ def peel(
     for position, token in enumerate(rest[:-1]):
         if is_title(token):
             last_title = position
-    if last_title < 0 and len(rest) > 2 and rest[0] not in FIRST_NAMES and rest[1] in FIRST_NAMES:
-        last_title = 0  # "Headteacher Ann Cole"
+    # "Headteacher Ann Cole", "Tenant Kayleigh Brennan": a word for a person opens the name.
+    if last_title < 0 and len(rest) > 2 and _opens_with_a_role(rest):
+        last_title = 0
     roles: set[str] = set()
     gender = None
     for token in rest[: last_title + 1]:
@@ -48,21 +58,29 @@ def peel(
             roles |= {role, role.split()[-1]}
         gender = gender or gender_of(word)
     name = rest[last_title + 1 :]
-    while name and name[-1] in words.NOT_NAMES:
+    while name and (name[-1] in words.NOT_NAMES or name[-1] in words.NAME_SUFFIXES):
         name = name[:-1]
     if not name or (not (len(name) == 1 and name[0] in known) and not_a_name(name, speaking=speaking)):
         return None
     return name, roles, gender, skipped
 
 
+def _opens_with_a_role(tokens: list[str]) -> bool:
+    return tokens[0] not in FIRST_NAMES and (tokens[1] in FIRST_NAMES or tokens[0].lower() in words.PEOPLE)
+
+
 def not_a_name(name: list[str], *, speaking: bool) -> bool:
-    known_first = (speaking or name[0] in FIRST_NAMES) and len(name) > 1
+    # A given name such as "Ji-sung" makes "Park Ji-sung" a name, as a known first name does "Ada Park".
+    given = name[0] in FIRST_NAMES or any(GIVEN_SYLLABLES.fullmatch(token) for token in name)
+    known_first = (speaking or given) and len(name) > 1
     for number, token in enumerate(name):
         if token in words.NOT_PERSON_WORDS and not (known_first and token in words.SURNAME_LIKE):
             return True
         if token in words.NOT_NAMES or (number == 0 and token in words.PLACE_STARTS):
             return True
         letters = token.rstrip(".")
+        if token in words.IRISH_PARTICLES and number < len(name) - 1:
+            continue  # Seán Ó Briain
         if (len(letters) == 1 and not token.endswith(".")) or (len(letters) > 1 and letters.isupper()):
             return True
     return False
@@ -88,6 +106,8 @@ def gender_of(word: str) -> str | None:
 
 
 def first_name_gender(first: str) -> str | None:
+    if first in words.UNISEX_NAMES:
+        return None
     return "f" if first in words.FEMALE_NAMES else "m" if first in words.MALE_NAMES else None
 
 
@@ -101,7 +121,7 @@ def clause_starts(text: str, position: int) -> bool:
     word = word_before(before, len(before), spaced=False)
     return word is not None and (
         word[0] in words.CLAUSE_WORDS
-        or word[0] in words.SPEECH_VERBS
+        or (word[0] in words.SPEECH_VERBS and word[0] not in TO_WHOM)
         or before.lower().endswith("according to")
     )
 
@@ -118,28 +138,36 @@ def said_before(text: str, position: int) -> bool:
 
 
 def roles_before(text: str, start: int) -> tuple[int, set[str]]:
-    """Role words just before a name ("Hornets general manager Rachel Stone"), and where they begin."""
+    """Role words just before a name ("Hornets general manager Rachel Stone"), and where they begin;
+    a role with the word that qualifies it counts too ("Council leader" -> "council leader")."""
     roles: set[str] = set()
+    head = ""
     position = start
     for _ in range(3):
         word = word_before(text, position)
-        if word is None or not is_role_word(word[0].lower()):
+        if word is None or not (is_role_word(word[0].lower()) or word[0].lower() in words.TITLES):
             break
+        head = head or word[0].lower()
         roles.add(word[0].lower())
         position = word[1]
     if roles:  # and whatever qualifies the role: "Race director", "AWU general secretary"
-        for _ in range(2):
+        for number in range(2):
             word = word_before(text, position)
             if word is None or word[0].lower() in ("the", "a", "an", "and", "with", "by"):
                 break
             if clause_starts(text, position):
                 break
+            if number == 0 and word[0] not in words.NOT_NAMES:
+                roles.add(f"{word[0].lower()} {head}")
             position = word[1]
-    before = text[max(0, start - 30) : start].rstrip()
+    before = text[max(0, start - 40) : start].rstrip()
     if before.endswith(","):
         comma = word_before(before, len(before) - 1, spaced=False)
-        if comma and comma[0].islower() and is_role_word(comma[0]):
-            roles.add(comma[0])  # "The park’s owner, Martin Coombe"
+        noun = THE_NOUN.search(before)
+        opening = text[: max(0, start - 40) + noun.start()].rstrip() if noun else ""
+        given = noun is not None and (not opening or opening[-1] in '.!?:;”"')  # a sentence opens
+        if comma and comma[0].islower() and (is_role_word(comma[0]) or given):
+            roles.add(comma[0])  # "The park’s owner, Martin Coombe", "The new landlord, Tariq Khan"
     return position, roles
 
 
@@ -157,8 +185,11 @@ def word_before(text: str, position: int, *, spaced: bool = True) -> tuple[str, 
 
 
 def roles_after(text: str, end: int) -> set[str]:
-    """Roles in the appositive after a name: "Jane Doe, the mayor of…", "Doe, 45,"."""
+    """Roles in the appositive after a name: "Jane Doe, the mayor of…", "Doe, 45,", "Tariq Khan, the
+    new landlord," (whatever "the" noun the article gives, so that "the landlord" finds him later)."""
     roles: set[str] = set()
+    if noun := THE_NOUN_AFTER.match(text, end):
+        roles.add(noun.group(1))
     if age := APPOSITIVE_AGE.match(text, end):
         roles.add(f"{age.group(1)}-year-old")
     if appositive := APPOSITIVE.match(text, end):

@@ -10,13 +10,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from scheduler.articles.speaker_words import word_set
+from scheduler.articles.speaker_words import ABBREVIATED_TITLES, word_set
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])[”’\"')\]]*\s+(?=[“‘\"'(]?[A-Z0-9])")
 # A full stop after these is not the end of a sentence: "Ms. Johnson", "Oct. 2017", "J. K. Rowling".
 ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Mx|Dr|St|Jr|Sr|Sen|Rep|Gov|Prof|Gen|Col|Capt|Lt|Sgt|Rev|Det|vs|No|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Ltd|Co|Corp)|\b[A-Z])\.$"
+    r"(?:\b(?:{}|St|Jr|Sr|Gen|vs|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Ltd|Co|Corp)"
+    r"|\b[A-Z])\.$".format("|".join(sorted(ABBREVIATED_TITLES)))
 )
 CONTEXT_OPENER = re.compile(
     r"[“‘\"']?(?:This|That|It|He|She|They|These|Those|Him|Her|His|Their|Them|There|But|And|So|Or|Which|"

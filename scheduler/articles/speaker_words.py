@@ -23,7 +23,8 @@ SPEECH_VERBS = word_set(
     recounted recounts testified testifies predicted predicts assured assures confided confides began
     offered offers added adding saying writing explaining noting telling insisting tweeting posting
     captioning joking continuing recalling warning declaring announcing stating asking replying
-    responding sharing smiled grinned sighed shrugged beamed
+    responding sharing smiled grinned sighed shrugged beamed gushed gushing gushes enthused enthusing
+    raved retorted snapped fumed
     """
 )
 # Participles continue the sentence's subject: "…,” he said, adding: “…”
@@ -50,19 +51,55 @@ TITLES = {
     "councilman": "councilman", "councilwoman": "councilwoman", "sheriff": "sheriff",
     "inspector": "inspector", "ambassador": "ambassador", "premier": "premier", "speaker": "speaker",
     "mr": "", "mrs": "", "ms": "", "miss": "", "mx": "", "mister": "",
+    "cllr": "councillor", "insp": "inspector", "supt": "superintendent", "alderman": "alderman",
+    "alderwoman": "alderwoman", "ald": "alderman", "baroness": "baroness", "rt": "", "hon": "",
+    "honourable": "", "honorable": "", "viscount": "viscount", "duchess": "duchess",
+    "countess": "countess", "cardinal": "cardinal",
+    "archbishop": "archbishop", "canon": "canon", "sheikh": "sheikh", "sheikha": "sheikha",
+    "constable": "constable", "cmdr": "commander", "commander": "commander", "adm": "admiral",
+    "admiral": "admiral", "maj": "major", "brig": "brigadier", "brigadier": "brigadier",
+    "cpl": "corporal", "corporal": "corporal", "fr": "father", "msgr": "monsignor",
+    "monsignor": "monsignor", "assemblymember": "assemblymember", "assemblywoman": "assemblywoman",
+    "assemblyman": "assemblyman", "magistrate": "magistrate", "mme": "", "mlle": "", "frau": "",
+    "herr": "",
 }  # fmt: skip
+# Abbreviated titles, which may take a full stop: "Insp. Ray Cole", "Cllr. Ann Bray".
+ABBREVIATED_TITLES = word_set(
+    "Mr Mrs Ms Mx Dr Sen Rep Gov Prof Sgt Capt Lt Gen Col Rev Det Insp Supt Cllr Cmdr Adm Maj Brig Cpl Fr "
+    "Msgr Hon Rt Ald Mme Mlle Pres"
+)
+# Letters after a name that are not part of it: "Jane Hollis MP", "Martin Luther King Jr".
+NAME_SUFFIXES = word_set("Jr Sr II III IV MP MSP MS MEP MLA MPP MHA TD QC KC OBE MBE CBE KBE DBE PhD")
+# Small words inside a name: Isabel de la Cruz, Gwilym ap Rhys, Ama bint Saleh; at a sentence start
+# they take a capital ("De la Cruz said"). Irish Ó/Ní/Mac stand before the surname as words of their own.
+NAME_PARTICLES = word_set(
+    "de da del della dei degli van von der den di du le la bin ibn bint binti al el dos das do ap ab ter ten "
+    "zu vom zum y"
+)
+IRISH_PARTICLES = word_set("Ó Ní Nic Mac Mag Uí Ua")
+# Hyphenated Arabic articles that start a surname: al-Assad, el-Sayed.
+ARTICLE_PREFIXES = ("al", "el", "ad", "ar", "as", "ash", "az", "at", "an", "ul")
+# First names given to women and men alike: their gender is left to the article.
+UNISEX_NAMES = word_set(
+    """
+    Jordan Taylor Kelly Jesse Alex Charlie Jamie Robin Casey Morgan Riley Avery Quinn Cameron Drew Leslie
+    Sasha Ashley Sam Frankie Jody Jodie Kim Lee Terry Dana Shannon Sydney Rowan Reese Jean Billie Toni
+    """
+)
 FEMALE_WORDS = word_set(
     """
     mrs ms miss dame queen princess lady sister chairwoman councilwoman congresswoman spokeswoman
     businesswoman actress mother mom mum grandmother great-grandmother wife widow daughter girlfriend
-    fiancée woman girl aunt niece sportswoman policewoman stepmother granddaughter
+    fiancée woman girl aunt niece sportswoman policewoman stepmother granddaughter baroness duchess
+    countess alderwoman sheikha mme mlle frau landlady assemblywoman
     """
 )
 MALE_WORDS = word_set(
     """
     mr mister sir king prince lord father chairman councilman congressman spokesman businessman
     actor dad grandfather great-grandfather husband widower son boyfriend fiancé man boy uncle nephew
-    sportsman policeman stepfather grandson
+    sportsman policeman stepfather grandson baron duke earl viscount alderman sheikh herr landlord
+    assemblyman
     """
 )
 # Roles that name a job: an unnamed "the officer" is someone new, so it is not guessed.
@@ -81,7 +118,9 @@ ROLES = word_set(
     ambassador premier justice general ecologist biologist physician psychologist head constable
     frontman frontwoman bassist guitarist drummer vocalist keyboardist singer-songwriter curator
     chair chairperson treasurer boss skipper forward midfielder winger batsman bowler goalie keeper
-    headteacher headmaster headmistress parent co-author pundit economist
+    headteacher headmaster headmistress parent co-author pundit economist landlord landlady publican
+    barrister solicitor magistrate coroner pharmacist dentist midwife pilot alderman alderwoman mp msp
+    mep mla dci ds dc pc dsupt
     """
 )
 # Descriptions a writer uses for the person the story is about: "the reality star", "the 37-year-old".
@@ -221,7 +260,9 @@ PEOPLE = word_set(
     worker employee official source witness passenger shopper voter visitor member supporter critic
     protester protestor local owner commuter driver patient victim viewer listener reader user guest
     attendee participant onlooker bystander friend relative colleague teenager pupil tourist traveller
-    traveler diner regular spokesperson spokeswoman spokesman insider observer expert
+    traveler diner regular spokesperson spokeswoman spokesman insider observer expert tenant tenants
+    pensioner motorist cyclist pedestrian shopkeeper trader stallholder fisherman angler hiker walker
+    runner swimmer graduate survivor refugee campaigner mourner churchgoer parishioner villager
     """
 )
 # Words for the same role: "the minister" may be the Transport Secretary.

@@ -2,8 +2,11 @@
 
 Reading the paragraphs in order, every name, title ("the senator"), pronoun ("she"), description
 ("the 37-year-old") and unnamed person ("a spokesperson") outside quotations becomes a Reference, so
-an attribution can ask who the words before "said" mean. Surnames, first names and titles resolve to
-the full name as first introduced; pronouns and descriptions to the latest subject that fits.
+an attribution can ask who the words before "said" mean. Surnames, first names, any run of a full
+name's words (Vietnamese "Thanh Nha", "De la Cruz" at a sentence start) and titles resolve to the
+full name as first introduced; pronouns and descriptions to the latest subject that fits. Names are
+not all English: any Latin letters, particles (de la, van der, ap, bin, al-), Irish Ó/Ní, Korean
+Ji-sung; titles (Cllr, Det Insp, Rt Hon) and letters after a name (MP, Jr) are not part of it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from scheduler.articles import speaker_words as words
 from scheduler.articles.names import (
     FIRST_NAMES,
+    LOWER,
     UPPER,
     attributes_after,
     clause_starts,
@@ -30,13 +34,16 @@ from scheduler.articles.names import (
     word_before,
 )
 
-LOWER = "a-zß-öø-ÿ"
-ABBREVIATED_TITLE = r"(?:Mr|Mrs|Ms|Mx|Dr|Sen|Rep|Gov|Prof|Sgt|Capt|Lt|Gen|Col|Rev|Det)\."
-TOKEN = (
-    rf"(?:{ABBREVIATED_TITLE}|[{UPPER}]\."
-    rf"|[{UPPER}][{LOWER}]*(?:[{UPPER}][{LOWER}]+)?(?:[-’'][{UPPER}][{LOWER}]+)*)"
+ABBREVIATED_TITLE = rf"(?:{'|'.join(sorted(words.ABBREVIATED_TITLES))})\."
+WORD_TAIL = rf"[{LOWER}]*(?:[{UPPER}][{LOWER}]+)?(?:[-’'][{UPPER}][{LOWER}]+)*"
+# A word of a name, with a lower-case article it may start with: al-Assad, el-Sayed, d’Estaing.
+NAME_WORD = (
+    rf"{ABBREVIATED_TITLE}|[{UPPER}]\."
+    rf"|(?:(?:{'|'.join(words.ARTICLE_PREFIXES)})-|d[’'])?[{UPPER}]{WORD_TAIL}"
 )
-PARTICLE = r"(?:de|da|del|della|van|von|der|den|di|du|le|la|bin|ibn|al|dos|das)"
+# A later word of a name may end in a small syllable (Moon Jae-in); a first one not ("Labour-run").
+TOKEN = rf"(?:(?:{NAME_WORD})(?:-[{LOWER}]{{2,4}}(?![\w-]))?)"
+PARTICLE = rf"(?:{'|'.join(sorted(words.NAME_PARTICLES, key=len, reverse=True))})"
 VERBS = "|".join(sorted(words.SPEECH_VERBS, key=len, reverse=True))
 
 REFERENCE = re.compile(
@@ -44,14 +51,25 @@ REFERENCE = re.compile(
     r"(?P<pronoun>[Hh]e|[Ss]he|[Hh]im|[Hh]is|[Hh]er|[Hh]imself|[Hh]erself)\b"
     r"|(?P<the>[Tt]he)\s"
     r"|(?P<some>[Aa]n?|[Oo]ne|[Aa]nother)\b"
-    rf"|(?P<name>{TOKEN}(?:\s(?:{PARTICLE}\s)*{TOKEN})*)(?!\w))"
+    rf"|(?P<name>(?:{NAME_WORD})(?:\s(?:{PARTICLE}\s)*{TOKEN})*)(?!\w))"
 )
+SUFFIX_AFTER = re.compile(rf"\s+({'|'.join(sorted(words.NAME_SUFFIXES))})(?![\w’'-])")
 NEXT_WORD = re.compile(r"\s*([\w-]+)")
 SENTENCE_END = re.compile(r"[.!?][”’\"')]*\s+(?=[“‘\"'A-Z0-9])")
-SAID_AFTER = re.compile(rf"(?:\s*,[^,.]{{1,80}},)?\s+(?:[a-z]+ly\s+)?(?:{VERBS})\b")
+# "Jane Doe, 45, said", "Det Insp Ray Cole of Westmoor Police said", "Ann Bray quickly added".
+SAID_AFTER = re.compile(
+    rf"(?:\s*,[^,.]{{1,80}},|\s+(?:of|from|at|for)\s+(?:the\s+)?(?:[{UPPER}][\w’'&-]*\s?){{1,5}})?"
+    rf"\s+(?:[a-z]+ly\s+)?(?:{VERBS})\b"
+)
 # A subject is followed by its verb (or an appositive), not by a preposition or "and".
+# "Ann Bray and actor Rui Sola have separated": both are the subject.
 FOLLOWED_AS_SUBJECT = re.compile(
-    r"\s*(?:,|\s(?!(?:in|on|at|of|for|with|to|from|by|and|or|as|who|whose|than|like)\b)[a-z])"
+    r"\s*(?:,|\s(?!(?:in|on|at|of|for|with|to|from|by|and|or|as|who|whose|than|like|about)\b)[a-z]"
+    rf"|\s+and\s+(?:[a-z]+\s+){{0,2}}[{UPPER}][\w’'-]*\s+(?:[{UPPER}][\w’'-]*\s+)*(?:have|are|were|had)\b)"
+)
+# "Tom Price said Jack Hale had been unlucky": Jack Hale is who the reported words are about.
+REPORTED_SUBJECT = re.compile(
+    r"\s+(?:had|has|have|was|were|is|are|would|will|could|should|might|must|may|did|does|can|[a-z]+ed)\b"
 )
 POSSESSIVE = re.compile(r"(?:[’']s\b|(?<=s)[’'](?=\s))")
 RELATION_AFTER = re.compile(r"(?:[’']s|[’'])\s+([\w-]+)")
@@ -109,7 +127,8 @@ class _Event:
 class People:
     """Everyone mentioned so far; read the paragraphs in order, with quotations blanked out."""
 
-    def __init__(self) -> None:
+    def __init__(self, title: str = "") -> None:
+        self._title_words = set(title.split())  # the people in the headline are who the story is about
         self._events: list[_Event] = []
         self._not_people: set[str] = set()  # first words of organisations seen: Orbit (Labs)
         self._name_words: set[str] = set()  # first names and surnames of the people so far
@@ -127,6 +146,8 @@ class People:
             elif kind == "the":
                 reference = self._description(index, text, start, match.end())
             elif kind == "some":
+                if references and references[-1].name and not text[references[-1].end : start].strip(" ,("):
+                    continue  # "Ann Bray, a researcher at…" says who Ann Bray is; nobody new
                 reference = self._someone(text, start, match.end())
             else:
                 first_in_sentence = starts[bisect_right(starts, start) - 1] > sentence_start
@@ -143,45 +164,75 @@ class People:
         word = match.group("pronoun").lower()
         gender = "m" if word in ("he", "him", "his", "himself") else "f"
         person = self._antecedent(index, gender)
-        if person is not None and person.gender is None:
-            person.gender = gender
+        if person is not None and person.gender is None and word in ("he", "she"):
+            person.gender = gender  # not "his"/"her": a possessive often means someone else
         return Reference(match.start(), match.end(), person, "pronoun", word in ("he", "she"))
 
-    def _antecedent(self, index: int, gender: str | None, exclude: Person | None = None) -> Person | None:
-        """The latest subject that fits here or in the paragraph before, then any mention, then anywhere."""
-        for recent_only in (True, False):
-            for subjects_only in (True, False):
-                for event in reversed(self._events):
-                    if recent_only and event.paragraph < index - 1:
-                        break
-                    person = event.person
-                    fits = gender is None or person.gender in (None, gender)
-                    if fits and (event.subject or not subjects_only) and person is not exclude:
-                        return person
+    def _antecedent(
+        self,
+        index: int,
+        gender: str | None,
+        exclude: Person | None = None,
+        unlike: str | None = None,
+        epithet: bool = False,
+    ) -> Person | None:
+        """The latest subject that fits here or in the paragraph before, then any mention, then anywhere.
+
+        With `unlike` (an epithet such as "singer"), people with some other job come last; for an
+        `epithet` ("the Grammy winner") opening a paragraph, someone in the headline comes first."""
+
+        def fits(person: Person, other_jobs: bool) -> bool:
+            if person is exclude or (gender is not None and person.gender not in (None, gender)):
+                return False
+            return other_jobs or not person.roles & words.ROLES - {unlike}
+
+        for other_jobs in (False, True) if unlike else (True,):
+            recent = [e for e in reversed(self._events) if e.paragraph >= index - 1]
+            headline = [e.person for e in recent if e.subject and self._in_title(e.person)]
+            here = any(e.subject and e.paragraph == index for e in recent)
+            if epithet and not here and (chosen := next((p for p in headline if fits(p, other_jobs)), None)):
+                return chosen
+            for recent_only in (True, False):
+                for subjects_only in (True, False):
+                    for event in reversed(self._events):
+                        if recent_only and event.paragraph < index - 1:
+                            break
+                        if (event.subject or not subjects_only) and fits(event.person, other_jobs):
+                            return event.person
         return None
+
+    def _in_title(self, person: Person) -> bool:
+        return bool(person.name) and not self._title_words.isdisjoint(person.name.split())
 
     def _description(self, index: int, text: str, start: int, position: int) -> Reference | None:
         """`the senator`, `the Oregon senator`, `the reality star`: who holds the role, or the subject."""
         head = None
-        modifiers: list[str] = []
+        modifiers: list[str] = []  # words before the role: "the Oregon senator", "the council leader"
         for _ in range(4):
             word = NEXT_WORD.match(text, position)
             if word is None:
                 break
             lowered = word.group(1).lower()
-            if is_role_word(lowered) or (head is None and word.group(1) in words.NATIONALITIES):
+            if (
+                is_role_word(lowered)
+                or (head is None and word.group(1) in words.NATIONALITIES)
+                or any(lowered in person.roles for person in self._recent)
+            ):
                 head, position = lowered, word.end()
                 continue
             if head is not None:
                 break
-            if word.group(1)[:1].isupper():
-                modifiers.append(word.group(1))
+            modifiers.append(word.group(1))
             position = word.end()
         if head is None or text.startswith(("’s", "'s"), position):
             return None
         subject = clause_starts(text, start)
         holders = [person for person in self._by_recency() if same_role(head, person.roles)]
-        fitting = [person for person in holders if set(modifiers) <= person.attributes]
+        named = {word for word in modifiers if word[:1].isupper()}
+        qualified = {f"{word.lower()} {head}" for word in modifiers}
+        fitting = [person for person in holders if qualified & person.roles] or [
+            person for person in holders if named <= person.attributes
+        ]
         if fitting or holders:
             return Reference(start, position, (fitting or holders)[0], "role", subject)
         if head in words.ROLES and COMPLEMENT.match(text, position):
@@ -189,7 +240,10 @@ class People:
         if not subject:
             return Reference(start, position, None, "role", subject)
         gender = gender_of(head)
-        return Reference(start, position, self._antecedent(index, gender), "epithet", subject)
+        # "the singer" is not someone the article has given another job ("striker Kayode Bello").
+        unlike = head if head in words.EPITHETS and head not in words.ROLES else None
+        person = self._antecedent(index, gender, unlike=unlike, epithet=True)
+        return Reference(start, position, person, "epithet", subject)
 
     def _someone(self, text: str, start: int, position: int) -> Reference | None:
         """`a spokesperson`, `one resident`, `Another,`: someone unnamed, so a later `she` is not guessed."""
@@ -227,6 +281,9 @@ class People:
             start = text.index(tokens[skipped], start + len(" ".join(tokens[:skipped])))
         name_start = text.index(name[0], start)
         end = text.index(name[-1], name_start) + len(name[-1])
+        if suffix := SUFFIX_AFTER.match(text, end):  # "Jane Hollis MP", "Martin Jenkins Jr"
+            roles = roles | ({suffix.group(1).lower()} & words.ROLES)
+            end = suffix.end()
         person = self._lookup(name)
         if person is None:
             if not self._could_be_person(text, start, end, name, titled=bool(roles) or gender is not None):
@@ -246,17 +303,24 @@ class People:
             gender = gender_of(relation.group(1).lower())
             meant = self._antecedent(index, gender, exclude=person) if subject else None
             return Reference(start, relation.end(), meant, "epithet", subject)
-        subject = not POSSESSIVE.match(text, end) and (
-            said_before(text, role_start)
-            or (
-                (first_in_sentence or clause_starts(text, role_start))
-                and bool(FOLLOWED_AS_SUBJECT.match(text, end) or SAID_AFTER.match(text, end))
+        after_said = said_before(text, role_start)
+        reported = after_said and bool(REPORTED_SUBJECT.match(text, end))
+        subject = (
+            not POSSESSIVE.match(text, end)
+            and not reported
+            and (
+                after_said
+                or (
+                    (first_in_sentence or clause_starts(text, role_start))
+                    and bool(FOLLOWED_AS_SUBJECT.match(text, end) or SAID_AFTER.match(text, end))
+                )
             )
         )
         return Reference(start, end, person, kind, subject)
 
     def _lookup(self, tokens: list[str]) -> Person | None:
-        """The person these name words mean: the full name, a surname or first name, or a longer form."""
+        """The person these name words mean: the full name, a surname or first name, a longer form, or
+        any run of the full name's words when only one person has it ("Thanh Nha", "De la Cruz")."""
         full = " ".join(tokens)
         named = [person for person in self._by_recency() if person.name]
         for person in named:
@@ -266,12 +330,18 @@ class People:
             for person in named:
                 if full in (person.last, person.first):
                     return person
+        else:
+            for person in named:
+                if (" " in person.name and full.startswith(person.name + " ")) or (
+                    tokens[0] == person.first and tokens[-1] == person.last and " " in person.name
+                ):
+                    return person
+        part = [token.casefold() for token in tokens]
+        holders = [person for person in named if _holds(person.name.casefold().split(), part)]
+        if len(holders) == 1:
+            return holders[0]
+        if len(tokens) == 1:
             return None
-        for person in named:
-            if (" " in person.name and full.startswith(person.name + " ")) or (
-                tokens[0] == person.first and tokens[-1] == person.last and " " in person.name
-            ):
-                return person
         for person in named:
             if " " not in person.name and person.name in (tokens[0], tokens[-1]):
                 person.name = full  # met as "Luca", now introduced in full as "Luca Bellini"
@@ -302,3 +372,10 @@ class People:
     def _by_recency(self) -> list[Person]:
         """Everyone, the latest mentioned first (everyone is mentioned as they are met)."""
         return self._recent
+
+
+def _holds(name: list[str], part: list[str]) -> bool:
+    """True when `part` is a run of the words of `name`, more than a lone particle: "thanh nha"."""
+    if len(part) >= len(name) or (len(part) == 1 and part[0] in words.NAME_PARTICLES):
+        return False
+    return any(name[i : i + len(part)] == part for i in range(len(name) - len(part) + 1))
