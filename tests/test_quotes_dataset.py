@@ -1,7 +1,15 @@
-"""Speaker precision and recall of the quote extractor over the labelled articles in tests/data/quotes.
+"""Speaker precision and recall of the quote extractor over the team's labelled articles.
 
-Scored as /tmp/quotes_spec.md defines: a label matches an extracted quotation when its normalised
-first 30 characters occur in the quotation's normalised text.
+tests/data/quotes: the development set (52 articles); the extractor's rules were tuned against it.
+tests/data/quotes_heldout: 14 articles written by someone who never saw the extractor, scored once
+after tuning and never tuned against: the honest figure. Keep it that way: when it fails, fix the
+general cause and add the failing kind of sentence to the development set or tests/test_quotes.py,
+never a rule for one held-out text.
+
+A label matches an extracted quotation when its normalised first 30 characters occur in the
+quotation's normalised text. Recall: labels with a speaker whose matching quotation carries that
+speaker. Precision: attributed quotations whose speaker is the label's (a fragment that the labels
+list as not a quotation is not counted).
 """
 
 from __future__ import annotations
@@ -13,10 +21,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from scheduler.articles.quotes import PullQuote, Quotation, find_quotations, pull_quotes
 from scheduler.articles.text import parse_text
 
 DATA = Path(__file__).parent / "data" / "quotes"
+HELD_OUT = Path(__file__).parent / "data" / "quotes_heldout"
 PATTERNS = [
     "curly-double",
     "straight-double",
@@ -63,9 +74,9 @@ class Article:
 
 
 @cache
-def articles() -> tuple[Article, ...]:
+def articles(folder: Path = DATA) -> tuple[Article, ...]:
     loaded = []
-    for text_path in sorted(DATA.glob("*.txt")):
+    for text_path in sorted(folder.glob("*.txt")):
         labels = json.loads(text_path.with_suffix(".json").read_text())
         parsed = parse_text(text_path.read_text())
         loaded.append(
@@ -135,25 +146,34 @@ def test_dataset_is_big_enough_and_covers_every_pattern() -> None:
     assert not unknown, f"tags outside the fixed list: {unknown}"
 
 
-def test_speaker_precision_and_recall_are_at_least_90_percent() -> None:
+@pytest.mark.parametrize("folder", [DATA, HELD_OUT], ids=["development", "held-out"])
+def test_speaker_precision_and_recall_are_at_least_90_percent(folder: Path) -> None:
     totals = [0, 0, 0, 0]
     report: list[str] = []
-    for article in articles():
+    for article in articles(folder):
         *counts, misses = score(article)
         totals = [total + count for total, count in zip(totals, counts, strict=True)]
         report.extend(f"{article.name}: {miss}" for miss in misses)
-    assert totals[1] and totals[3], f"nothing to score: no labelled or attributed quotations in {DATA}"
+    assert totals[1] and totals[3], f"nothing to score: no labelled or attributed quotations in {folder}"
     recall = totals[0] / totals[1]
     precision = totals[2] / totals[3]
-    print(f"\nspeaker recall {recall:.3f} ({totals[0]}/{totals[1]})")
-    print(f"speaker precision {precision:.3f} ({totals[2]}/{totals[3]})")
+    print(f"\n{folder.name}: speaker recall {recall:.3f} ({totals[0]}/{totals[1]})")
+    print(f"{folder.name}: speaker precision {precision:.3f} ({totals[2]}/{totals[3]})")
     print("\n".join(report))
     assert recall >= 0.90 and precision >= 0.90, "\n".join(report)
 
 
-def test_no_fragment_is_a_pull_quote_candidate() -> None:
+def test_the_held_out_set_is_a_real_test() -> None:
+    held_out = articles(HELD_OUT)
+    assert len(held_out) >= 14 and sum(len(a.labels) for a in held_out) >= 60
+    development = {normalise(label["text"]) for article in articles() for label in article.labels}
+    assert not any(normalise(label["text"]) in development for a in held_out for label in a.labels)
+
+
+@pytest.mark.parametrize("folder", [DATA, HELD_OUT], ids=["development", "held-out"])
+def test_no_fragment_is_a_pull_quote_candidate(folder: Path) -> None:
     offending = []
-    for article in articles():
+    for article in articles(folder):
         for not_quote in article.not_quotes:
             for candidate in article.candidates:
                 real = any(_matches(label["text"], candidate.text) for label in article.labels)
