@@ -1,4 +1,5 @@
-"""`scheduler demo`: the reference article in, its post published on the outbox account, end to end.
+"""`scheduler demo`: the reference article in, its announcement and its best pull quote published
+on the outbox account, end to end.
 
 It runs everything a real deployment runs (Redis, a Celery worker with the beat, the database)
 on one machine, starting a private Redis only when none answers at the configured URL.
@@ -51,7 +52,7 @@ def run_demo(*, timeout: float) -> int:
                 read_text_file(REFERENCE_ARTICLE, max_bytes=settings.max_article_bytes),
                 canonical_url=REFERENCE_URL,
             )
-            post = newsroom.add_and_schedule(
+            announce = newsroom.add_and_schedule(
                 session,
                 parsed,
                 account_name=newsroom.DEFAULT_ACCOUNT,
@@ -59,15 +60,28 @@ def run_demo(*, timeout: float) -> int:
                 templates_dir=settings.templates_dir,
                 source=str(REFERENCE_ARTICLE),
             )
-            post_id, due_at, tz_name = post.id, post.due_at, post.account.timezone
-        click.echo(f"scheduled post {post_id} for {format_local(due_at, zone(tz_name))}:")
-        click.echo(indent(post.text))
+            # The article's best pull quote, with its speaker, a moment after the announcement.
+            quote = newsroom.schedule_post(
+                session,
+                announce.article,
+                announce.account,
+                due_at=announce.due_at + timedelta(seconds=1),
+                templates_dir=settings.templates_dir,
+                step="quote",
+            )
+            scheduled = [(p.id, p.step, p.due_at, p.text) for p in (announce, quote)]
+            tz = zone(announce.account.timezone)
+        for post_id, step, due_at, text in scheduled:
+            click.echo(f"scheduled {step} post {post_id} for {format_local(due_at, tz)}:")
+            click.echo(indent(text))
 
         log_path = settings.var_dir / "demo-worker.log"
         worker = start_worker(redis_url, log_path)
-        click.echo(f"started a worker with the beat (log: {log_path}); waiting for the post…")
-        post = wait_for(post_id, timeout=timeout, worker=worker)
-        return report(post, log_path)
+        click.echo(f"started a worker with the beat (log: {log_path}); waiting for the posts…")
+        codes = [
+            report(wait_for(post_id, timeout=timeout, worker=worker), log_path) for post_id, *_ in scheduled
+        ]
+        return max(codes)
     finally:
         if worker is not None:
             stop(worker)

@@ -31,12 +31,16 @@ def demo_processes() -> list[psutil.Process]:
 
 def assert_published_reference_article(result: subprocess.CompletedProcess[str], var: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "published post 1" in result.stdout
-    [landed] = (var / "outbox").glob("post-*.json")
-    document = json.loads(landed.read_text())
-    assert document["text"].startswith("‘Optimistic’ Kim Kardashian meets with Donald Trump")
-    assert document["published_at"] >= document["due_at"]
-    assert str(landed) in result.stdout
+    assert "published post 1" in result.stdout and "published post 2" in result.stdout
+    landed = {json.loads(path.read_text())["post_id"]: path for path in (var / "outbox").glob("post-*.json")}
+    assert sorted(landed) == [1, 2]
+    announce, quote = (json.loads(landed[n].read_text()) for n in (1, 2))
+    assert announce["text"].startswith("‘Optimistic’ Kim Kardashian meets with Donald Trump")
+    assert "will get a second chance at life." in quote["text"]
+    assert "— Kim Kardashian" in quote["text"]
+    for document in (announce, quote):
+        assert document["published_at"] >= document["due_at"]
+    assert all(str(path) in result.stdout for path in landed.values())
     assert demo_processes() == [], "the demo stops the worker it started"
 
 
