@@ -13,8 +13,8 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, make_url, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from scheduler.config import get_settings
 from scheduler.models import Post, PostState
@@ -87,9 +87,20 @@ def claim_due(
     PostgreSQL skips rows another dispatcher holds; SQLite needs nothing more because the
     transaction began IMMEDIATE and so already holds the only write lock.
     """
+    parent = aliased(Post)
+    # A later part of a thread waits until the part it replies to is out.
+    parent_is_out = (
+        select(parent.id)
+        .where(parent.id == Post.thread_parent_id, parent.state == PostState.PUBLISHED)
+        .exists()
+    )
     due = (
         select(Post.id)
-        .where(Post.state == PostState.SCHEDULED, Post.due_at <= horizon)
+        .where(
+            Post.state == PostState.SCHEDULED,
+            Post.due_at <= horizon,
+            or_(Post.thread_parent_id.is_(None), parent_is_out),
+        )
         .order_by(Post.due_at)
         .limit(limit)
     )

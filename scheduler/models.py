@@ -172,6 +172,9 @@ class Post(Base):
     step: Mapped[str] = mapped_column(String(32), default="announce")
     # The pull quote a quote post carries; editors can pick another before it goes out.
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"))
+    # A thread is a chain of posts: each later part replies to the one before and waits for it.
+    thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    thread_index: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(Text)
     media: Mapped[list[Any]] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(16), default=PostState.SCHEDULED)

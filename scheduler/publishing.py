@@ -140,13 +140,13 @@ def _claim_for_publishing(
                     attempt_count=Post.attempt_count + 1,
                     updated_at=now,
                 )
-                .returning(Post.key, Post.account_id, Post.text, Post.media, Post.due_at)
+                .returning(*OUTGOING_COLUMNS)
                 .execution_options(synchronize_session=False)
             ).first()
             if won is not None:
                 account = _account_settings(session, won.account_id)
                 attempt_id = _start_attempt(session, post_id, "publish", now)
-                return _outgoing(post_id, account.name, won), account, token, attempt_id
+                return _outgoing(session, post_id, account.name, won), account, token, attempt_id
             current = session.execute(select(Post.state, Post.due_at).where(Post.id == post_id)).first()
         if current is None or current.state != PostState.QUEUED:
             return Result(Outcome.NOT_CLAIMED, detail=f"post is {current.state if current else 'gone'}")
@@ -171,7 +171,13 @@ def _start_attempt(session: Session, post_id: int, kind: str, now: datetime) -> 
     ).scalar_one()
 
 
-def _outgoing(post_id: int, account_name: str, row: Any) -> OutgoingPost:
+OUTGOING_COLUMNS = (Post.key, Post.account_id, Post.text, Post.media, Post.due_at, Post.thread_parent_id)
+
+
+def _outgoing(session: Session, post_id: int, account_name: str, row: Any) -> OutgoingPost:
+    reply_to = None
+    if row.thread_parent_id is not None:
+        reply_to = session.scalar(select(Post.external_id).where(Post.id == row.thread_parent_id))
     return OutgoingPost(
         post_id=post_id,
         key=row.key,
@@ -179,6 +185,7 @@ def _outgoing(post_id: int, account_name: str, row: Any) -> OutgoingPost:
         text=row.text,
         due_at=row.due_at,
         media=tuple(Media(path=item["path"], alt_text=item.get("alt_text", "")) for item in row.media or ()),
+        reply_to=reply_to,
     )
 
 
@@ -263,9 +270,33 @@ def _record_failure(
             reason = f"the account's credentials no longer work, reconnect it: {message}"
         else:
             reason = message
-        _move(session, post_id, token, state=PostState.FAILED, last_error=reason)
+        if _move(session, post_id, token, state=PostState.FAILED, last_error=reason):
+            fail_thread_replies(
+                session, post_id, reason=f"the post it replies to ({post_id}) failed: {reason}"
+            )
     log.warning("post %s failed: %s", post_id, reason)
     return Result(Outcome.FAILED, detail=reason)
+
+
+def fail_thread_replies(session: Session, post_id: int, *, reason: str) -> list[int]:
+    """A thread cannot go on past a part that will never go out: its later parts fail too, saying why."""
+    failed: list[int] = []
+    parents = [post_id]
+    while parents:
+        parents = list(
+            session.scalars(
+                update(Post)
+                .where(
+                    Post.thread_parent_id.in_(parents),
+                    Post.state.in_([PostState.DRAFT, PostState.SCHEDULED]),
+                )
+                .values(state=PostState.FAILED, last_error=reason, updated_at=utcnow())
+                .returning(Post.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        failed.extend(parents)
+    return failed
 
 
 def _record_unknown(
@@ -319,11 +350,9 @@ def reconcile(
         ).rowcount
         if not won:
             return Result(Outcome.NOT_CLAIMED)
-        row = session.execute(
-            select(Post.key, Post.account_id, Post.text, Post.media, Post.due_at).where(Post.id == post_id)
-        ).one()
+        row = session.execute(select(*OUTGOING_COLUMNS).where(Post.id == post_id)).one()
         account = _account_settings(session, row.account_id)
-        outgoing = _outgoing(post_id, account.name, row)
+        outgoing = _outgoing(session, post_id, account.name, row)
         attempt_id = _start_attempt(session, post_id, "find", now)
 
     try:

@@ -27,6 +27,8 @@ class OutgoingPost:
     text: str
     due_at: datetime
     media: tuple[Media, ...] = field(default=())
+    # In a thread: the network's id of the post this one replies to.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

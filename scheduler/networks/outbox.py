@@ -39,6 +39,7 @@ class OutboxNetwork:
             "key": post.key,
             "account": post.account,
             "text": post.text,
+            "in_reply_to": post.reply_to,
             "media": [
                 {"file": name, "alt_text": item.alt_text}
                 for name, item in zip(media, post.media, strict=True)
