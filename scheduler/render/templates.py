@@ -8,18 +8,20 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from scheduler.render import RenderError
+from scheduler.render import RenderError, filters
 
 
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    filters.register(env)
+    return env
 
 
 def post_template(templates_dir: Path, network: str, step: str) -> jinja2.Template:

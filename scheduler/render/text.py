@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import traceback
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from scheduler.render import RenderError
+from scheduler.render.fit import strip_marks
 from scheduler.render.templates import post_template
 
 
@@ -43,6 +46,8 @@ class AccountView:
 
     name: str
     network: str
+    # Added after the article's own tags by the `hashtags` filter.
+    hashtags: tuple[str, ...] = ()
 
 
 def render_post_text(
@@ -53,25 +58,72 @@ def render_post_text(
     *,
     quote: QuoteView | None = None,
 ) -> str:
+    """The step's template rendered, with `fit` marks still in: render.posts fits and counts it."""
+    return render_template_text(templates_dir, article, account, step, quote=quote)[1]
+
+
+def render_template_text(
+    templates_dir: Path,
+    article: ArticleView,
+    account: AccountView,
+    step: str,
+    *,
+    quote: QuoteView | None = None,
+    campaign: str | None = None,
+) -> tuple[str, str]:
+    """(the template's name, its rendered text); RenderError names the template and line of a problem."""
     template = post_template(templates_dir, account.network, step)
     quote = quote or next(iter(article.quotes), None)
     context: dict[str, Any] = {"article": article, "account": account, "step": step}
+    if campaign:
+        context["campaign"] = campaign
     if quote is not None:
         context["quote"] = quote
     try:
         text = template.render(context)
     except jinja2.UndefinedError as error:
         if "quote" not in context and "'quote'" in (error.message or ""):
-            raise RenderError(
-                f"{template.name} needs a pull quote and the article has none with a known speaker; "
-                "use another step, such as announce"
-            ) from None
-        raise RenderError(f"{template.name}: {error.message}; check the names the template uses") from None
+            reason = "needs a pull quote and the article has none with a known speaker; use another step"
+        else:
+            reason = _undefined_reason(error.message or "")
+        raise _located(template, error, reason) from None
     except jinja2.exceptions.SecurityError as error:
-        raise RenderError(f"{template.name}: not allowed in a template: {error}") from None
+        raise _located(template, error, f"not allowed in a template: {error}") from None
     except jinja2.TemplateError as error:
-        raise RenderError(f"{template.name}: {error}") from None
+        raise _located(template, error, str(error)) from None
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
-    if not text:
-        raise RenderError(f"{template.name} rendered no text for {account.network}; check the template")
-    return text
+    if not strip_marks(text).strip():
+        raise RenderError(
+            f"{template.name} rendered no text for {account.network}; check the template",
+            template=template.name,
+            reason=f"rendered no text for {account.network}",
+        )
+    return template.name or step, text
+
+
+MISSING_FIELD = re.compile(r"'(?:[\w.]+\.)?(?P<view>\w+) object' has no attribute '(?P<field>\w+)'")
+
+
+def _undefined_reason(message: str) -> str:
+    """Say "article has no field 'nope'" and what it has, not Jinja's Python class names."""
+    views: dict[str, tuple[str, Any]] = {
+        "ArticleView": ("article", ArticleView),
+        "QuoteView": ("quote", QuoteView),
+        "AccountView": ("account", AccountView),
+    }
+    match = MISSING_FIELD.search(message)
+    if match and match["view"] in views:
+        label, view = views[match["view"]]
+        known = ", ".join(f.name for f in fields(view))
+        return f"{label} has no field {match['field']!r}; it has {known}"
+    return f"{message}; check the names the template uses"
+
+
+def _located(template: jinja2.Template, error: Exception, reason: str) -> RenderError:
+    """A RenderError at the template line the error came from (Jinja puts template lines in the traceback)."""
+    line = getattr(error, "lineno", None)
+    if line is None and template.filename:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == template.filename]
+        line = frames[-1].lineno if frames else None
+    where = f"{template.name}, line {line}" if line else f"{template.name}"
+    return RenderError(f"{where}: {reason}", template=template.name, line=line, reason=reason)
