@@ -23,7 +23,8 @@ from scheduler.planning import (
     parse_time,
     zone,
 )
-from scheduler.render.text import AccountView, ArticleView, QuoteView, render_post_text
+from scheduler.render.posts import RenderedPost, own_text, render_post
+from scheduler.render.text import AccountView, ArticleView, QuoteView
 
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DEFAULT_ACCOUNT = "outbox"
@@ -220,15 +221,38 @@ def choose_quote(session: Session, article: Article, account: Account) -> Quote 
     return (fresh or attributed or [None])[0]
 
 
+def account_view(account: Account) -> AccountView:
+    return AccountView(account.name, account.network, hashtags=tuple(account.options.get("hashtags") or ()))
+
+
 def render_for(
     templates_dir: Path, article: Article, account: Account, step: str, quote: Quote | None
-) -> str:
-    return render_post_text(
+) -> RenderedPost:
+    return render_post(
         templates_dir,
         article_view(article),
-        AccountView(account.name, account.network),
+        account_view(account),
         step,
         quote=quote_view(quote) if quote is not None else None,
+        max_characters=account.options.get("max_characters"),
+    )
+
+
+def preview_article(parsed: ParsedArticle) -> ArticleView:
+    """What templates would see of an article that is not stored: for previews and template checks."""
+    quotes = pull_quotes(parsed.paragraphs, title=parsed.title)[:STORED_QUOTES]
+    return ArticleView(
+        title=parsed.title,
+        url=parsed.canonical_url,
+        author=parsed.author,
+        summary=parsed.summary or (parsed.paragraphs[0] if parsed.paragraphs else ""),
+        links=parsed.links,
+        site=parsed.site_name,
+        image=parsed.image_url,
+        tags=parsed.tags,
+        quotes=tuple(
+            QuoteView(q.text, q.speaker, rank) for rank, q in enumerate(quotes, start=1) if q.speaker
+        ),
     )
 
 
@@ -242,32 +266,41 @@ def schedule_post(
     step: str = "announce",
     text: str | None = None,
 ) -> Post:
-    """Render the step's post for the account (or take the editor's own text) and schedule it."""
+    """Render the step's post for the account (or take the editor's own text) and schedule it.
+
+    A text of several parts is a thread: one post per part, each replying to the one before;
+    the first is returned.
+    """
     quote = choose_quote(session, article, account) if step == "quote" else None
-    if step == "quote" and quote is None:
+    if step == "quote" and quote is None and text is None:
         raise NewsroomError(
             f"article {article.id} ({article.title!r}) has no pull quote with a known speaker; "
             "post another step, such as announce, or give the text yourself"
         )
     if text is not None:
-        text = "\n".join(line.rstrip() for line in text.strip().splitlines())
-        if not text:
-            raise NewsroomError("the post text given is empty; leave it out to use the template")
+        rendered = own_text(
+            text, network=account.network, max_characters=account.options.get("max_characters")
+        )
     else:
-        text = render_for(templates_dir, article, account, step, quote)
-    post = Post(
-        article=article,
-        account=account,
-        step=step,
-        quote=quote,
-        text=text,
-        state=PostState.SCHEDULED,
-        due_at=due_at,
-        scheduled_for=due_at,
-    )
-    session.add(post)
-    session.flush()
-    return post
+        rendered = render_for(templates_dir, article, account, step, quote)
+    posts: list[Post] = []
+    for index, part in enumerate(rendered.parts):
+        post = Post(
+            article=article,
+            account=account,
+            step=step,
+            quote=quote,
+            text=part,
+            state=PostState.SCHEDULED,
+            due_at=due_at,
+            scheduled_for=due_at,
+            thread_index=index,
+            thread_parent_id=posts[-1].id if posts else None,
+        )
+        session.add(post)
+        session.flush()
+        posts.append(post)
+    return posts[0]
 
 
 def add_and_schedule(
@@ -307,18 +340,33 @@ def pick_quote(session: Session, post_id: int, rank: int, *, templates_dir: Path
     editable = (PostState.DRAFT, PostState.SCHEDULED)
     if post.state not in editable:
         raise NewsroomError(f"post {post_id} is {post.state}; only draft or scheduled posts can change")
-    text = render_for(templates_dir, post.article, post.account, post.step, quote)
+    rendered = render_for(templates_dir, post.article, post.account, post.step, quote)
+    chain = thread_of(session, post)
+    if len(rendered.parts) != len(chain):
+        raise NewsroomError(
+            f"with quote {rank} post {post_id} would be a thread of {len(rendered.parts)} part(s), "
+            f"not {len(chain)}; cancel it and schedule the quote post again"
+        )
     # Compare-and-set: the dispatcher may claim the post while the editor is choosing.
-    changed = session.execute(
-        update(Post)
-        .where(Post.id == post.id, Post.state.in_(editable))
-        .values(quote_id=quote.id, text=text, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        raise NewsroomError(f"post {post_id} was claimed for publishing meanwhile; it goes out as it was")
+    for part, text in zip(chain, rendered.parts, strict=True):
+        changed = session.execute(
+            update(Post)
+            .where(Post.id == part.id, Post.state.in_(editable))
+            .values(quote_id=quote.id, text=text, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            raise NewsroomError(f"post {part.id} was claimed for publishing meanwhile; it goes out as it was")
     session.refresh(post)
     return post
+
+
+def thread_of(session: Session, post: Post) -> list[Post]:
+    """The post and the later parts of its thread, in order."""
+    chain = [post]
+    while (reply := session.scalar(select(Post).where(Post.thread_parent_id == chain[-1].id))) is not None:
+        chain.append(reply)
+    return chain
 
 
 def list_posts(session: Session, *, state: str | None = None, limit: int = 200) -> tuple[list[Post], int]:

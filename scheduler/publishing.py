@@ -32,10 +32,13 @@ from scheduler.networks.base import (
     Network,
     NetworkError,
     OutgoingPost,
+    Permanent,
     RateLimited,
     Receipt,
     Transient,
 )
+from scheduler.render.length import count
+from scheduler.render.posts import COUNTED_NETWORKS
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,9 @@ def publish(
     if isinstance(claim, Result):
         return claim
     outgoing, account, token, attempt_id = claim
+    if (problem := over_limit(account, outgoing.text)) is not None:
+        # Text edited past the limit after it was scheduled: the network would refuse it, so do not send it.
+        return _record_failure(sessions, post_id, token, attempt_id, Permanent(problem), settings)
 
     try:
         receipt = network_for(account).publish(outgoing)
@@ -119,6 +125,17 @@ def publish(
         log.exception("post %s: publishing raised an unexpected error; the reconciler will check", post_id)
         return _record_unknown(sessions, post_id, token, attempt_id, error)
     return _record_published(sessions, post_id, token, attempt_id, receipt, Outcome.PUBLISHED)
+
+
+def over_limit(account: AccountSettings, text: str) -> str | None:
+    """Why the text cannot go to the account's network as it stands, or None when it fits."""
+    if account.network not in COUNTED_NETWORKS:
+        return None
+    counted = count(account.network, text, max_characters=account.options.get("max_characters"))
+    if counted.fits:
+        return None
+    over = f"{counted.over} over the {account.network} limit"
+    return f"not sent: the text is {over}; edit it and schedule it again"
 
 
 def _claim_for_publishing(

@@ -77,7 +77,8 @@ def test_add_schedules_the_reference_article_in_the_accounts_zone(initialised: s
     )
     with db.session_scope(initialised) as session:
         post = session.scalars(select(Post)).one()
-        assert post.text.endswith(url) and post.text.startswith("‘Optimistic’ Kim Kardashian")
+        assert f"\n\n{url}?utm_source=outbox&utm_medium=social" in post.text
+        assert post.text.startswith("‘Optimistic’ Kim Kardashian")
         assert post.due_at.isoformat() == "2030-07-04T13:00:00+00:00"
         assert post.article.author == "Meaghan Wray" and len(post.article.links) == 1
 

@@ -189,5 +189,6 @@ def demo(timeout: float) -> None:
 
 from scheduler.cli import articles as _articles  # noqa: E402  (registers its commands)
 from scheduler.cli import feeds as _feeds  # noqa: E402
+from scheduler.cli import render as _render  # noqa: E402
 
-_ = (_articles, _feeds)
+_ = (_articles, _feeds, _render)

@@ -1,0 +1,97 @@
+"""Post text from the command line: `length`, `templates check` and `preview`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from scheduler import newsroom
+from scheduler.cli import main
+from scheduler.cli.articles import load_article
+from scheduler.cli.common import fail
+from scheduler.config import get_settings
+from scheduler.demo import REFERENCE_ARTICLE, REFERENCE_URL
+from scheduler.render import RenderError
+from scheduler.render.checks import NETWORKS, check_templates
+from scheduler.render.length import count
+from scheduler.render.posts import COUNTED_NETWORKS, STEPS, render_post
+from scheduler.render.text import AccountView
+
+
+@main.command()
+@click.option("--network", type=click.Choice(COUNTED_NETWORKS), required=True)
+@click.option("--max-characters", type=click.IntRange(min=1), help="Mastodon: the instance's limit [500]")
+@click.argument("text")
+def length(network: str, max_characters: int | None, text: str) -> None:
+    """Count TEXT as the network counts it, and show the limit."""
+    counted = count(network, text.replace("\\n", "\n"), max_characters=max_characters)
+    extra = f", {counted.byte_length}/{counted.byte_limit} bytes" if counted.byte_limit else ""
+    verdict = "fits" if counted.fits else f"{counted.over} over"
+    click.echo(f"{counted.length}/{counted.limit}{extra} ({verdict})")
+    if not counted.fits:
+        raise SystemExit(1)
+
+
+@main.group()
+def templates() -> None:
+    """Editors' post templates."""
+
+
+@templates.command("check")
+def templates_check() -> None:
+    """Compile every post template and render it for every network it serves, on the reference article."""
+    settings = get_settings()
+    article = newsroom.preview_article(load_article(str(REFERENCE_ARTICLE), REFERENCE_URL))
+    report = check_templates(settings.templates_dir, article)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    summary = f"{report.templates} templates, {report.renders} renders"
+    if report.problems:
+        fail(f"{len(report.problems)} problem(s) in {summary}")
+    click.echo(f"ok: {summary} on the reference article")
+
+
+@main.command()
+@click.argument("source", metavar="FILE|URL")
+@click.option("--url", help="the article's canonical URL, when the file does not carry it")
+@click.option("--json", "as_json", is_flag=True, help="a JSON list, for other programs")
+@click.option("--network", "networks", multiple=True, type=click.Choice(NETWORKS), help="[all]")
+@click.option("--step", "steps", multiple=True, help="[announce, quote, reshare]")
+def preview(
+    source: str, url: str | None, as_json: bool, networks: tuple[str, ...], steps: tuple[str, ...]
+) -> None:
+    """What each network would get for each step: the text, its counted length and the limit."""
+    settings = get_settings()
+    article = newsroom.preview_article(load_article(source, url))
+    results = []
+    for network in networks or NETWORKS:
+        for step in steps or STEPS:
+            entry: dict[str, object] = {"network": network, "step": step, "card": None}
+            try:
+                rendered = render_post(settings.templates_dir, article, AccountView("preview", network), step)
+            except RenderError as error:
+                entry["error"] = str(error)
+            else:
+                entry["template"] = rendered.template
+                entry["parts"] = [
+                    {"text": text, "length": c.length, "limit": c.limit, "fits": c.fits}
+                    for text, c in zip(rendered.parts, rendered.counts, strict=True)
+                ]
+            results.append(entry)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    for entry in results:
+        click.echo(f"== {entry['network']} / {entry['step']}")
+        if "error" in entry:
+            click.echo(f"   cannot render: {entry['error']}")
+            continue
+        parts = entry["parts"]
+        assert isinstance(parts, list)
+        for index, part in enumerate(parts, start=1):
+            limit = f"/{part['limit']}" if part["limit"] else " (no limit)"
+            label = f"part {index}, " if len(parts) > 1 else ""
+            click.echo(f"   [{label}{part['length']}{limit}]")
+            click.echo("\n".join(f"   | {line}" for line in str(part["text"]).splitlines()))
+        click.echo("   card: none yet (quote cards are not rendered yet)")

@@ -1,0 +1,66 @@
+"""`scheduler templates check`: every post template compiled, and rendered for every network it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from scheduler.render import RenderError
+from scheduler.render.posts import COUNTED_NETWORKS, render_post
+from scheduler.render.templates import environment
+from scheduler.render.text import AccountView, ArticleView
+
+NETWORKS = (*COUNTED_NETWORKS, "outbox")
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line or 1}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    templates: int
+    renders: int
+    problems: tuple[TemplateProblem, ...]
+
+
+def check_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
+    """Compile every `posts/**/*.txt.j2`; render each for each network that would use it, on `article`."""
+    posts = templates_dir / "posts"
+    paths = sorted(posts.glob("*/*.txt.j2"))
+    problems: list[TemplateProblem] = []
+    env = environment(templates_dir)
+    compiled: set[Path] = set()
+    for path in paths:
+        name = path.relative_to(templates_dir).as_posix()
+        try:
+            env.get_template(name)
+            compiled.add(path)
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(TemplateProblem(path, error.lineno, error.message or "syntax error"))
+    renders = 0
+    for path in sorted(compiled):
+        folder, step = path.parent.name, path.name.removesuffix(".txt.j2")
+        for network in _served_networks(posts, folder, step):
+            renders += 1
+            try:
+                render_post(templates_dir, article, AccountView(f"check-{network}", network), step)
+            except RenderError as error:
+                line = error.line if error.template == path.relative_to(templates_dir).as_posix() else None
+                problems.append(TemplateProblem(path, line, f"for {network}: {error.reason}"))
+    return CheckReport(len(paths), renders, tuple(problems))
+
+
+def _served_networks(posts: Path, folder: str, step: str) -> list[str]:
+    """A network's own template serves it; a default one serves the networks without their own."""
+    if folder != "default":
+        return [folder]
+    return [n for n in NETWORKS if not (posts / n / f"{step}.txt.j2").exists()]
