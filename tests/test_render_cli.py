@@ -78,6 +78,13 @@ def test_preview_shows_each_network_and_step_with_its_length(templates: Path) ->
     [part] = x_quote["parts"]
     assert part["limit"] == 280 and part["fits"] and part["length"] <= 280
     assert "— Kim Kardashian" in part["text"] and "utm_source=x" in part["text"]
+    bluesky = next(e for e in entries if (e["network"], e["step"]) == ("bluesky", "announce"))
+    [shown] = bluesky["parts"]
+    assert "utm_medium" not in shown["text"] and "example.com/kim" in shown["text"]  # the link, shortened
+    [link] = [f for f in shown["facets"] if f["features"][0]["$type"] == "app.bsky.richtext.facet#link"]
+    assert link["features"][0]["uri"].startswith("https://example.com/kim?utm_source=bluesky")
+    start, end = link["index"]["byteStart"], link["index"]["byteEnd"]
+    assert shown["text"].encode()[start:end].decode().startswith("example.com/kim")
     readable = run("preview", str(REFERENCE_ARTICLE), "--network", "bluesky", "--step", "announce")
     assert (
         readable.returncode == 0 and "== bluesky / announce" in readable.stdout and "/300]" in readable.stdout

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from scheduler.render import RenderError
+from scheduler.render.entities import extract_hashtags
 from scheduler.render.filters import hashtag, hashtags, utm
 from scheduler.render.fit import CLOSE, OPEN, strip_marks
 from scheduler.render.text import AccountView, ArticleView, render_post_text
@@ -145,3 +146,20 @@ def test_fit_filter_rejects_a_bad_priority(tmp_path: Path, argument: str) -> Non
     write(tmp_path, "posts/default/announce.txt.j2", f"{{{{ article.title | fit({argument}) }}}}")
     with pytest.raises(RenderError, match=r"announce\.txt\.j2, line 1: fit takes a priority from 0 to 255"):
         render_post_text(tmp_path, ARTICLE, ACCOUNT, "announce")
+
+
+def test_every_hashtag_the_filter_makes_is_one_hashtag_to_x() -> None:
+    from scheduler.render.filters import hashtags
+
+    tags = (
+        "prison reform",
+        "Kim Kardashian",
+        "état de droit",
+        "2018",
+        "COVID-19",
+        "東京 オリンピック",
+        "a/b test",
+    )
+    made = hashtags(tags).split()
+    assert extract_hashtags(" ".join(made)) == [tag.removeprefix("#") for tag in made]
+    assert made[:2] == ["#PrisonReform", "#KimKardashian"]

@@ -59,9 +59,16 @@ def accounts_list() -> None:
 @click.option(
     "--folder", type=click.Path(file_okay=False, path_type=Path), help="outbox: where posts are written"
 )
-def accounts_add(network: str, name: str, timezone_name: str, folder: Path | None) -> None:
+@click.option(
+    "--hashtags", metavar="A,B", help="tags the `hashtags` filter adds to every post, e.g. news,politics"
+)
+def accounts_add(
+    network: str, name: str, timezone_name: str, folder: Path | None, hashtags: str | None
+) -> None:
     """Add an account; for now the outbox network, which writes posts to a folder."""
-    options = {"folder": str(folder.resolve())} if folder else {}
+    options: dict[str, object] = {"folder": str(folder.resolve())} if folder else {}
+    if hashtags:
+        options["hashtags"] = [tag.strip() for tag in hashtags.split(",") if tag.strip()]
     with database() as session:
         account = newsroom.add_account(session, name, network, timezone_name, options)
         click.echo(f"added {account.network} account {account.name!r} ({account.timezone})")

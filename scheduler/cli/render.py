@@ -14,7 +14,8 @@ from scheduler.config import get_settings
 from scheduler.demo import REFERENCE_ARTICLE, REFERENCE_URL
 from scheduler.render import RenderError
 from scheduler.render.checks import NETWORKS, check_templates
-from scheduler.render.length import count
+from scheduler.render.facets import bluesky_text
+from scheduler.render.length import Count, count
 from scheduler.render.posts import COUNTED_NETWORKS, STEPS, render_post
 from scheduler.render.text import AccountView
 
@@ -75,8 +76,7 @@ def preview(
             else:
                 entry["template"] = rendered.template
                 entry["parts"] = [
-                    {"text": text, "length": c.length, "limit": c.limit, "fits": c.fits}
-                    for text, c in zip(rendered.parts, rendered.counts, strict=True)
+                    _part(network, text, c) for text, c in zip(rendered.parts, rendered.counts, strict=True)
                 ]
             results.append(entry)
     if as_json:
@@ -95,3 +95,19 @@ def preview(
             click.echo(f"   [{label}{part['length']}{limit}]")
             click.echo("\n".join(f"   | {line}" for line in str(part["text"]).splitlines()))
         click.echo("   card: none yet (quote cards are not rendered yet)")
+
+
+def _part(network: str, text: str, counted: Count) -> dict[str, object]:
+    part: dict[str, object] = {
+        "text": text,
+        "length": counted.length,
+        "limit": counted.limit,
+        "fits": counted.fits,
+    }
+    if network == "bluesky":
+        # Bluesky shows long links shortened; the full address rides in a facet.
+        shown = bluesky_text(text)
+        part.update(
+            text=shown.text, facets=shown.facets, bytes=counted.byte_length, byte_limit=counted.byte_limit
+        )
+    return part
