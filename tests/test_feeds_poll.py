@@ -310,3 +310,50 @@ def test_a_campaign_is_refused_until_campaigns_can_be_planned(sessions: Sessions
     ):
         subscriptions.add_feed(session, "https://news.example/feed.xml", ["city"], campaign="default")
     assert count(sessions, Feed) == 0
+
+
+def atom(items: list[Item], *, now: datetime) -> str:
+    entries = "".join(
+        f'<entry><title>{escape(item.title)}</title><link rel="alternate" href="{item.link}"/>'
+        f"<id>{item.guid}</id><updated>{(now - item.age).isoformat()}</updated>"
+        f"<summary>A short summary of {escape(item.title)}.</summary></entry>"
+        for item in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Science Desk</title><id>urn:uuid:desk</id>"
+        f"<updated>{now.isoformat()}</updated>{entries}</feed>"
+    )
+
+
+def test_an_atom_feed_polls_like_rss_with_its_pages_fetched(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    now = utcnow()
+    items = [
+        Item(
+            "urn:uuid:1",
+            serve_page(http_server, "/comet", "A comet returns"),
+            "A comet returns",
+            timedelta(hours=1),
+        ),
+        Item(
+            "urn:uuid:2", serve_page(http_server, "/old", "An old story"), "An old story", timedelta(days=2)
+        ),
+    ]
+    http_server.route(
+        "/atom.xml",
+        atom(items, now=now),
+        content_type="application/atom+xml",
+        last_modified="Sat, 28 Nov 2026 10:00:00 GMT",
+    )
+    feed_id = follow(sessions, http_server.url("/atom.xml"))
+    report = subscriptions.poll_feed(sessions, feed_id, now=now)
+    assert report.items == {"scheduled": 1, "backlog": 1}
+    assert outcomes(sessions) == {"urn:uuid:1": "scheduled", "urn:uuid:2": "backlog"}
+    again = subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(minutes=5))
+    assert again.not_modified  # Last-Modified alone is enough for a 304
+    assert http_server.requests[-1][2].get("if-modified-since") == "Sat, 28 Nov 2026 10:00:00 GMT"
+    with sessions() as session:
+        titles = {p.article.title for p in session.scalars(select(Post))}
+        assert titles == {"A comet returns"}
