@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.articles import ParsedArticle
-from scheduler.articles.quotes import pull_quotes
+from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.models import Account, Article, Post, PostState, Quote, utcnow
 from scheduler.networks import NETWORKS
 from scheduler.planning import (
@@ -141,7 +142,13 @@ def next_slot(session: Session, account: Account, *, after: datetime) -> datetim
     return next_free_slot(slots, zone(account.timezone), after=after, taken=taken)
 
 
-def store_article(session: Session, parsed: ParsedArticle, *, source: str | None = None) -> Article:
+def store_article(
+    session: Session,
+    parsed: ParsedArticle,
+    *,
+    source: str | None = None,
+    quotes: Sequence[PullQuote] | None = None,
+) -> Article:
     """Save an article with its ranked pull quotes, or return the one saved with the same text and URL."""
     existing = session.scalar(
         select(Article).where(
@@ -165,7 +172,9 @@ def store_article(session: Session, parsed: ParsedArticle, *, source: str | None
         published_at=parsed.published_at,
         tags=list(parsed.tags),
     )
-    candidates = pull_quotes(parsed.paragraphs, title=parsed.title)[:STORED_QUOTES]
+    # Callers that hold a write lock pass the quotes in, found before their transaction began.
+    found = quotes if quotes is not None else pull_quotes(parsed.paragraphs, title=parsed.title)
+    candidates = found[:STORED_QUOTES]
     article.quotes = [
         Quote(
             rank=rank,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,10 +25,12 @@ from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.feeds import FeedEntry, entry_has_full_text, parse_feed
 from scheduler.articles.fetch import FEED_TYPES, FetchPolicy, FetchUnavailable, fetch
 from scheduler.articles.html import parse_html
+from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.sources import read_page
 from scheduler.articles.text import check_url
 from scheduler.config import Settings, get_settings
 from scheduler.models import Article, Feed, FeedItem, utcnow
+from scheduler.planning import PlanningError
 from scheduler.render import RenderError
 
 log = logging.getLogger(__name__)
@@ -167,7 +169,8 @@ def poll_feed(
         if feed is None:
             raise newsroom.NewsroomError(f"no feed {feed_id}; it may have been removed")
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
-        first_poll = feed.last_polled_at is None
+        # Not "never polled": a first poll that failed must not let the backlog through the next time.
+        first_poll = session.scalar(select(FeedItem.id).where(FeedItem.feed_id == feed_id).limit(1)) is None
     report = PollReport(feed_id, url)
 
     try:
@@ -190,6 +193,8 @@ def poll_feed(
             continue
         try:
             parsed = _article_for(entry, policy)
+            quotes = pull_quotes(parsed.paragraphs, title=parsed.title)  # outside the write transaction
+            _schedule_item(sessions, feed_id, entry, parsed, quotes, settings.templates_dir, report)
         except ArticleError as error:
             if _is_fetch_failure(error):
                 # The page may answer next time; the item stays unseen and the feed is fetched in full.
@@ -197,8 +202,11 @@ def poll_feed(
                 log.warning("feed %s: %s; will try again at the next poll", url, error)
             else:
                 _record(sessions, feed_id, entry, ItemOutcome.FAILED, str(error), report)
-            continue
-        _schedule_item(sessions, feed_id, entry, parsed, settings.templates_dir, report)
+        except Exception as error:
+            # One item must never stop the feed: it is recorded as failed, with the reason, and the
+            # poll goes on to the next.
+            log.exception("feed %s: item %s could not be scheduled", url, entry.guid)
+            _record(sessions, feed_id, entry, ItemOutcome.FAILED, f"{type(error).__name__}: {error}", report)
 
     pending = report.retry_later > 0
     _finish(
@@ -256,6 +264,7 @@ def _schedule_item(
     feed_id: int,
     entry: FeedEntry,
     parsed: ParsedArticle,
+    quotes: list[PullQuote],
     templates_dir: Path,
     report: PollReport,
 ) -> None:
@@ -265,6 +274,11 @@ def _schedule_item(
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return  # removed while we were fetching
+            if session.get_bind().dialect.name == "postgresql":
+                # Two feeds carrying one story, polled at once: one at a time past the duplicate check.
+                # (SQLite's BEGIN IMMEDIATE already serialises writers.)
+                for key in sorted(urls):
+                    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
             existing = session.scalar(
                 select(Article.id).where(Article.canonical_url.in_(urls)).limit(1)
             ) or session.scalar(
@@ -274,7 +288,7 @@ def _schedule_item(
                 session.add(_item(feed_id, entry, ItemOutcome.DUPLICATE, "already in as an article"))
                 report.count(ItemOutcome.DUPLICATE)
                 return
-            article = newsroom.store_article(session, parsed, source=f"feed:{feed.url}")
+            article = newsroom.store_article(session, parsed, source=f"feed:{feed.url}", quotes=quotes)
             post_ids = []
             for account in feed.accounts:
                 due_at = newsroom.next_slot(session, account, after=utcnow())
@@ -288,7 +302,7 @@ def _schedule_item(
             session.flush()
         report.post_ids.extend(post_ids)
         report.count(ItemOutcome.SCHEDULED)
-    except (RenderError, newsroom.NewsroomError) as error:
+    except (RenderError, newsroom.NewsroomError, PlanningError) as error:
         _record(sessions, feed_id, entry, ItemOutcome.FAILED, str(error), report)
     except IntegrityError:
         # Another poll of the same feed saved this item first; it is in once, which is what counts.

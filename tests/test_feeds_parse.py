@@ -157,3 +157,14 @@ def entry(content_html: str | None) -> FeedEntry:
 )
 def test_entry_has_full_text(content_html: str | None, full: bool) -> None:
     assert entry_has_full_text(entry(content_html)) is full
+
+
+def test_an_item_link_that_is_not_a_web_address_is_dropped() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>x</title><link>javascript:alert(document.cookie)</link><guid>g1</guid></item>"
+        b"<item><title>y</title><link>https://news.example/y</link><guid>g2</guid></item></channel></rss>"
+    )
+    first, second = parse_feed(body, url="https://news.example/feed.xml").entries
+    assert first.guid.endswith("g1") and first.url is None
+    assert second.url == "https://news.example/y"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -357,3 +358,37 @@ def test_an_atom_feed_polls_like_rss_with_its_pages_fetched(
     with sessions() as session:
         titles = {p.article.title for p in session.scalars(select(Post))}
         assert titles == {"A comet returns"}
+
+
+def test_an_item_that_cannot_be_scheduled_fails_alone_and_the_feed_goes_on(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    with sessions() as session:
+        newsroom.add_account(session, "weekly", "outbox", "UTC", {"slots": "mon 09:00"})
+    now = utcnow()
+    items = [
+        Item(f"n{n}", f"https://news.example/{n}", f"Story {n}", timedelta(minutes=30 - n), True)
+        for n in range(15)
+    ]
+    feed_id = follow(sessions, serve_feed(http_server, items, etag='"1"', now=now), ("weekly",))
+    report = subscriptions.poll_feed(sessions, feed_id, now=now)
+    # Thirteen Mondays in the 90 days ahead: the last two items find no free slot.
+    assert report.items == {"scheduled": 13, "failed": 2}
+    with sessions() as session:
+        failed = session.scalars(select(FeedItem).where(FeedItem.outcome == "failed")).all()
+        assert all("every posting slot of the next 90 days is taken" in (i.detail or "") for i in failed)
+        feed = session.get(Feed, feed_id)
+        assert feed is not None and feed.etag == '"1"' and feed.last_error is None
+    assert subscriptions.poll_feed(sessions, feed_id, now=now).not_modified
+
+
+def test_a_first_poll_that_fails_still_keeps_the_backlog_out_the_next_time(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    http_server.route("/feed.xml", "down for maintenance", status=503, content_type="text/plain")
+    feed_id = follow(sessions, http_server.url("/feed.xml"))
+    assert subscriptions.poll_feed(sessions, feed_id).error is not None
+    undated = rss([Item("u1", "https://news.example/u1", "Undated", timedelta(0), True)], now=utcnow())
+    http_server.route("/feed.xml", re.sub(r"<pubDate>[^<]*</pubDate>", "", undated), content_type="text/xml")
+    report = subscriptions.poll_feed(sessions, feed_id)
+    assert report.items == {"backlog": 1} and count(sessions, Post) == 0

@@ -95,6 +95,8 @@ def plain_text(html: str) -> str:
 def _entry(item: Any, feed_url: str) -> FeedEntry | None:
     link = item.get("link") or _link_from_id(item)
     url = urljoin(feed_url, link) if link else None
+    if url and (urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc):
+        url = None  # javascript:, data:, mailto: … never become an article's address in a post
     guid = item.get("id") or url
     if not guid:
         return None  # nothing to know it by next time, and nothing to link to
