@@ -259,9 +259,7 @@ def preview_article(parsed: ParsedArticle) -> ArticleView:
         site=parsed.site_name,
         image=parsed.image_url,
         tags=parsed.tags,
-        quotes=tuple(
-            QuoteView(q.text, q.speaker, rank) for rank, q in enumerate(quotes, start=1) if q.speaker
-        ),
+        quotes=tuple(QuoteView(q.text, q.speaker, rank) for rank, q in enumerate(quotes, start=1)),
     )
 
 

@@ -204,3 +204,15 @@ def test_a_whole_page_without_a_title() -> None:
         ArticleError, match=r"^page: the page has no title \(no <title>, og:title or headline\)"
     ):
         parse_html(html)
+
+
+@pytest.mark.parametrize("label", ["base64", "idna", "undefined", "rot13", "no-such-charset"])
+def test_a_charset_that_is_not_a_character_set_falls_back_to_utf8(label: str) -> None:
+    page = (
+        f'<html><head><meta charset="{label}"><title>Café</title></head><body><article>'
+        "<p>Le café est ouvert depuis ce matin, a dit la maire, qui s’en réjouit pour tout le quartier.</p>"
+        "<p>Les habitants attendaient cette réouverture depuis des mois, après de longs travaux.</p>"
+        "</article></body></html>"
+    ).encode()
+    parsed = parse_html(page)
+    assert parsed.title == "Café" and parsed.paragraphs[0].startswith("Le café est ouvert")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from scheduler import db, importing, newsroom
+from scheduler.articles.csv import read_rows
 from scheduler.config import get_settings
 from scheduler.models import Post, utcnow
 from scheduler.subscriptions import fetch_policy
@@ -160,3 +161,11 @@ def test_urls_in_rows_are_fetched_once_each(
     assert counts(initialised) == (1, 2)
     with db.session_scope(initialised) as session:
         assert session.scalar(select(func.count(Post.id)).where(Post.text.contains(url))) == 2
+
+
+def test_a_line_separator_inside_a_cell_stays_in_the_cell(tmp_path: Path) -> None:
+    write_articles(tmp_path, 1)
+    path = tmp_path / "odd.csv"
+    path.write_text("article,account,text\nstory-0.txt,outbox,Hello\u2028world\n", encoding="utf-8")
+    [row] = read_rows(path, max_bytes=1_000_000)
+    assert row.text == "Hello\u2028world" and row.line == 2

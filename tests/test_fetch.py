@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from scheduler.articles import ArticleError
-from scheduler.articles.fetch import FEED_TYPES, PAGE_TYPES, FetchError, FetchPolicy, fetch
+from scheduler.articles.fetch import FEED_TYPES, PAGE_TYPES, FetchError, FetchPolicy, FetchUnavailable, fetch
 from scheduler.config import get_settings
 from tests.httpserver import LocalServer
 
@@ -285,3 +285,17 @@ def test_policy_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert policy.max_bytes == 1234
     assert policy.timeout_s == get_settings().fetch_timeout_seconds
     assert policy.user_agent == get_settings().user_agent
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://xn--zz.com/a", "not a valid address"),
+        ("http://a..b.com/", "not a valid host name"),
+        ("http://" + "a" * 70 + ".com/", "not a valid host name"),
+    ],
+)
+def test_host_names_no_resolver_can_take_are_one_line_errors(url: str, message: str) -> None:
+    with pytest.raises(FetchError, match=message) as raised:
+        fetch(url, policy=FetchPolicy(timeout_s=3), accept=("text/html",))
+    assert not isinstance(raised.value, FetchUnavailable)  # no point in trying again

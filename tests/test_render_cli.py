@@ -89,3 +89,11 @@ def test_preview_shows_each_network_and_step_with_its_length(templates: Path) ->
     assert (
         readable.returncode == 0 and "== bluesky / announce" in readable.stdout and "/300]" in readable.stdout
     )
+
+
+def test_templates_check_fails_when_there_are_no_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(tmp_path / "nowhere"))
+    result = run("templates", "check")
+    assert result.returncode == 1 and "no post templates here" in result.stderr

@@ -112,3 +112,19 @@ def test_bad_templates_fail_with_a_reason(tmp_path: Path, template: str, message
     write(tmp_path, "posts/default/announce.txt.j2", template)
     with pytest.raises(RenderError, match=message):
         render_post_text(tmp_path, ARTICLE, OUTBOX, "announce")
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("ok\n{{ 1 / 0 }}", "line 2: ZeroDivisionError"),
+        ("ok\n{{ article.title | round }}", "line 2: TypeError"),
+        ('{% include "posts/default/announce.txt.j2" %}', "includes itself"),
+    ],
+)
+def test_runtime_errors_in_a_template_are_render_errors_with_the_line(
+    tmp_path: Path, template: str, message: str
+) -> None:
+    write(tmp_path, "posts/default/announce.txt.j2", template)
+    with pytest.raises(RenderError, match=message):
+        render_post_text(tmp_path, ARTICLE, OUTBOX, "announce")

@@ -90,6 +90,8 @@ def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
             result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         except OSError as error:
             result.append(error)
+        except UnicodeError:  # a label that is empty or over 63 characters: no such host can exist
+            result.append(socket.gaierror(socket.EAI_NONAME, f"{host!r} is not a valid host name"))
 
     thread = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
     thread.start()

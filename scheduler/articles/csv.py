@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,8 @@ class CsvRow:
 def read_rows(path: Path, *, max_bytes: int) -> list[CsvRow]:
     """Every data row of the file, or ArticleError when the file itself cannot be an import."""
     text = read_text_file(path, max_bytes=max_bytes)
-    reader = csv.reader(text.splitlines(keepends=True))
+    # Lines end only at \n or \r\n: a U+2028 inside a cell is part of the cell (str.splitlines would split).
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:

@@ -114,7 +114,14 @@ def fetch(
         for _ in range(policy.max_redirects + 1):
             where = url if hop == url else f"{url} (redirected to {hop})"
             _check_scheme(hop, where)
-            next_hop = _get(client, hop, where, policy, accept)
+            try:
+                next_hop = _get(client, hop, where, policy, accept)
+            except (UnicodeError, ValueError) as error:  # idna: a host name no resolver can take
+                if isinstance(error, FetchError):
+                    raise
+                raise FetchError(
+                    f"{where}: not a valid host name ({_one_line(error)}); check the address"
+                ) from None
             if isinstance(next_hop, Fetched):
                 return next_hop
             hop = next_hop
@@ -161,7 +168,9 @@ def _get(
         raise FetchError(f"{where}: refused: {refused}") from None
     except socket.gaierror as error:
         host = httpx.URL(hop).host
-        raise FetchUnavailable(
+        # No such name is an answer; a resolver that could not answer (EAI_AGAIN) may do better later.
+        kind = FetchError if error.errno == socket.EAI_NONAME else FetchUnavailable
+        raise kind(
             f"{where}: could not find the host {host} ({_one_line(error.strerror or error)}); "
             "check the address"
         ) from None
@@ -195,12 +204,13 @@ def _get(
 def _check_scheme(url: str, where: str) -> None:
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as error:
+        host = parsed.host
+    except (httpx.InvalidURL, UnicodeError, ValueError) as error:
         raise FetchError(f"{where}: not a valid address ({_one_line(error)})") from None
     if parsed.scheme not in ("http", "https"):
         what = f"{parsed.scheme}: addresses are not fetched" if parsed.scheme else "not a full address"
         raise FetchError(f"{where}: refused: {what}; give an http:// or https:// address")
-    if not parsed.host:
+    if not host:
         raise FetchError(f"{where}: the address has no host; give the full address, https://…")
 
 

@@ -209,7 +209,10 @@ def _decode(data: bytes, charset: str | None) -> str:
     for label in declared:
         encoding = _codec(label)
         if encoding:
-            return data.decode(encoding, "replace")
+            try:
+                return data.decode(encoding, "replace")
+            except (UnicodeError, LookupError):
+                continue  # a label naming a codec that cannot decode text ("idna", "undefined")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -218,9 +221,12 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 def _codec(label: str) -> str | None:
     try:
-        name = codecs.lookup(label.strip().lower()).name
+        info = codecs.lookup(label.strip().lower())
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None  # "base64", "rot13", "zlib": codecs, but not character sets
+    name = info.name
     # As browsers do: pages labelled Latin-1 or ASCII are Windows-1252 (curly quotes at 0x91-0x94).
     return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 

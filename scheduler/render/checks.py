@@ -36,6 +36,9 @@ def check_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
     """Compile every `posts/**/*.txt.j2`; render each for each network that would use it, on `article`."""
     posts = templates_dir / "posts"
     paths = sorted(posts.glob("*/*.txt.j2"))
+    if not paths:
+        problem = TemplateProblem(posts, None, "no post templates here: check SCHEDULER_TEMPLATES_DIR")
+        return CheckReport(0, 0, (problem,))
     problems: list[TemplateProblem] = []
     env = environment(templates_dir)
     compiled: set[Path] = set()

@@ -73,7 +73,8 @@ def render_template_text(
 ) -> tuple[str, str]:
     """(the template's name, its rendered text); RenderError names the template and line of a problem."""
     template = post_template(templates_dir, account.network, step)
-    quote = quote or next(iter(article.quotes), None)
+    # The post's own pick, else the best quote whose speaker is known: as a quote post would choose.
+    quote = quote or next((q for q in article.quotes if q.speaker), None)
     context: dict[str, Any] = {"article": article, "account": account, "step": step}
     if campaign:
         context["campaign"] = campaign
@@ -91,6 +92,10 @@ def render_template_text(
         raise _located(template, error, f"not allowed in a template: {error}") from None
     except jinja2.TemplateError as error:
         raise _located(template, error, str(error)) from None
+    except RecursionError as error:
+        raise _located(template, error, "the template includes itself without end") from None
+    except Exception as error:  # 1/0, a filter given the wrong type: the editor's template, not our code
+        raise _located(template, error, f"{type(error).__name__}: {error}") from None
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     if not strip_marks(text).strip():
         raise RenderError(
