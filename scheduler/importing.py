@@ -21,11 +21,13 @@ from scheduler import newsroom
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.csv import CsvRow, read_rows
 from scheduler.articles.fetch import FetchPolicy
+from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.sources import is_url, read_article
 from scheduler.config import Settings
-from scheduler.models import Account, utcnow
+from scheduler.models import Account, Post, utcnow
 from scheduler.planning import PlanningError, parse_time, zone
 from scheduler.render import RenderError
+from scheduler.render.posts import own_text
 
 Progress = Callable[[int], None]
 # Pages are fetched this many at a time: fast for a long file, gentle on one newsroom's server.
@@ -42,9 +44,19 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class AccountInfo:
+    """What checking a row needs of its account, read in a short transaction before any fetching."""
+
+    timezone: str
+    network: str
+    max_characters: int | None = None
+
+
+@dataclass(frozen=True)
 class CheckedRow:
     row: CsvRow
     article: ParsedArticle
+    quotes: tuple[PullQuote, ...]  # found while checking, so the import's transaction only writes
     source: str
     account: str
     due_at: datetime | None  # None: the account's next free slot
@@ -67,15 +79,18 @@ class ImportRejected(newsroom.NewsroomError):
         super().__init__(f"{first}; nothing imported (fix the file, or give --skip-bad to import the rest)")
 
 
-def account_zones(session: Session) -> dict[str, str]:
-    """Each account's time zone by name: what checking rows needs, read in a short transaction."""
-    return dict(session.execute(select(Account.name, Account.timezone)).all())
+def account_infos(session: Session) -> dict[str, AccountInfo]:
+    """Each account by name, with what checking rows needs of it."""
+    return {
+        account.name: AccountInfo(account.timezone, account.network, account.options.get("max_characters"))
+        for account in session.scalars(select(Account))
+    }
 
 
 def check_file(
     path: Path,
     *,
-    accounts: dict[str, str],
+    accounts: dict[str, AccountInfo],
     policy: FetchPolicy,
     max_bytes: int,
     progress: Progress | None = None,
@@ -89,7 +104,7 @@ def check_file(
     for row in rows:
         try:
             plan.rows.append(_check_row(row, sources.get(row.line), accounts, articles, now))
-        except (ArticleError, newsroom.NewsroomError, PlanningError) as error:
+        except (ArticleError, newsroom.NewsroomError, PlanningError, RenderError) as error:
             plan.errors.append(RowError(row.line, str(error)))
     return plan
 
@@ -105,19 +120,20 @@ def _read_all(
     policy: FetchPolicy,
     max_bytes: int,
     progress: Progress | None,
-) -> dict[str, ParsedArticle | ArticleError]:
+) -> dict[str, tuple[ParsedArticle, tuple[PullQuote, ...]] | ArticleError]:
     """Each distinct article once (rows often share one, an article per account), URLs fetched in parallel."""
     uses = Counter(sources.values())
     if progress:
         progress(len(rows) - len(sources))  # rows without an article: nothing to read
 
-    def read(source: str) -> ParsedArticle | ArticleError:
+    def read(source: str) -> tuple[ParsedArticle, tuple[PullQuote, ...]] | ArticleError:
         try:
-            return read_article(source, policy=policy, max_bytes=max_bytes)
+            parsed = read_article(source, policy=policy, max_bytes=max_bytes)
         except ArticleError as error:
             return error
+        return parsed, tuple(pull_quotes(parsed.paragraphs, title=parsed.title))
 
-    articles: dict[str, ParsedArticle | ArticleError] = {}
+    articles: dict[str, tuple[ParsedArticle, tuple[PullQuote, ...]] | ArticleError] = {}
     with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
         futures = {pool.submit(read, source): source for source in uses}
         for future in as_completed(futures):
@@ -131,8 +147,8 @@ def _read_all(
 def _check_row(
     row: CsvRow,
     source: str | None,
-    accounts: dict[str, str],
-    articles: dict[str, ParsedArticle | ArticleError],
+    accounts: dict[str, AccountInfo],
+    articles: dict[str, tuple[ParsedArticle, tuple[PullQuote, ...]] | ArticleError],
     now: datetime,
 ) -> CheckedRow:
     if source is None:
@@ -140,17 +156,21 @@ def _check_row(
     account = _account(row.account, accounts)
     due_at = None
     if row.time:
-        timezone = accounts[account]
+        timezone = accounts[account].timezone
         due_at = parse_time(row.time, zone(timezone))
         if due_at < now:
             raise newsroom.NewsroomError(f"{row.time} ({timezone}) has already passed")
+    if row.text is not None:  # the editor's own text: counted now, as the account's network counts it
+        info = accounts[account]
+        own_text(row.text, network=info.network, max_characters=info.max_characters)
     article = articles[source]
     if isinstance(article, ArticleError):
         raise article
-    return CheckedRow(row, article, source, account, due_at)
+    parsed, quotes = article
+    return CheckedRow(row, parsed, quotes, source, account, due_at)
 
 
-def _account(name: str | None, accounts: dict[str, str]) -> str:
+def _account(name: str | None, accounts: dict[str, AccountInfo]) -> str:
     if name is None:
         if len(accounts) == 1:
             return next(iter(accounts))
@@ -162,26 +182,41 @@ def _account(name: str | None, accounts: dict[str, str]) -> str:
 
 
 def import_rows(
-    session: Session, path: Path, plan: ImportPlan, *, settings: Settings, progress: Progress | None = None
+    session: Session,
+    path: Path,
+    plan: ImportPlan,
+    *,
+    settings: Settings,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
 ) -> list[int]:
-    """Store the checked rows' articles and schedule their posts, in the caller's one transaction."""
+    """Store the checked rows' articles and schedule their posts, in the caller's one transaction.
+
+    A row can still fail here (its template over the limit, no free slot left): the whole import
+    fails naming it, or with `skip_bad` that row alone is rolled back and added to `plan.errors`.
+    """
     post_ids = []
     for checked in plan.rows:
-        account = newsroom.find_account(session, checked.account)
+        savepoint = session.begin_nested() if skip_bad else None
         try:
-            article = newsroom.store_article(session, checked.article, source=checked.source)
-            due_at = checked.due_at or newsroom.next_slot(session, account, after=utcnow())
-            post = newsroom.schedule_post(
-                session,
-                article,
-                account,
-                due_at=due_at,
-                templates_dir=settings.templates_dir,
-                text=checked.row.text,
-            )
+            post_ids.append(_import_row(session, checked, settings).id)
         except (RenderError, newsroom.NewsroomError, PlanningError) as error:
-            raise ImportRejected(path, [RowError(checked.row.line, str(error))]) from None
-        post_ids.append(post.id)
+            if savepoint is None:
+                raise ImportRejected(path, [RowError(checked.row.line, str(error))]) from None
+            savepoint.rollback()
+            plan.errors.append(RowError(checked.row.line, str(error)))
+        else:
+            if savepoint is not None:
+                savepoint.commit()
         if progress:
             progress(1)
     return post_ids
+
+
+def _import_row(session: Session, checked: CheckedRow, settings: Settings) -> Post:
+    account = newsroom.find_account(session, checked.account)
+    article = newsroom.store_article(session, checked.article, source=checked.source, quotes=checked.quotes)
+    due_at = checked.due_at or newsroom.next_slot(session, account, after=utcnow())
+    return newsroom.schedule_post(
+        session, article, account, due_at=due_at, templates_dir=settings.templates_dir, text=checked.row.text
+    )

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from scheduler import db, importing, newsroom
 from scheduler.articles.csv import read_rows
@@ -67,7 +67,7 @@ def test_a_thousand_rows_import_in_one_transaction(database_url: str, tmp_path: 
     with db.session_scope(database_url) as session:
         newsroom.add_account(session, "outbox", "outbox")
         newsroom.add_account(session, "london", "outbox", "Europe/London")
-        zones = importing.account_zones(session)
+        zones = importing.account_infos(session)
     path = write_csv(tmp_path / "bulk.csv", thousand_rows(tmp_path))
     settings = get_settings()
     plan = importing.check_file(path, accounts=zones, policy=fetch_policy(settings), max_bytes=2_000_000)
@@ -169,3 +169,33 @@ def test_a_line_separator_inside_a_cell_stays_in_the_cell(tmp_path: Path) -> Non
     path.write_text("article,account,text\nstory-0.txt,outbox,Hello\u2028world\n", encoding="utf-8")
     [row] = read_rows(path, max_bytes=1_000_000)
     assert row.text == "Hello\u2028world" and row.line == 2
+
+
+def test_skip_bad_also_skips_a_row_that_fails_as_it_is_imported(
+    initialised: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = thousand_rows(tmp_path)[:6]
+    for row in rows:
+        row["time"] = ""
+    # One Monday slot a week for 90 days: 13 slots, so with 20 rows the last 7 find none.
+    assert run("accounts", "add", "outbox", "weekly").returncode == 0
+    with db.session_scope(initialised) as session:
+        session.execute(
+            text("UPDATE accounts SET options = :o WHERE name = 'weekly'"), {"o": '{"slots": "mon 09:00"}'}
+        )
+    rows = [{**rows[n % 6], "account": "weekly"} for n in range(20)]
+    path = write_csv(tmp_path / "slots.csv", rows)
+    refused = run("import", str(path))
+    assert refused.returncode == 1 and "line 15" in refused.stderr and "every posting slot" in refused.stderr
+    assert counts(initialised) == (0, 0)
+    skipped = run("import", str(path), "--skip-bad")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "imported 13 post(s)" in skipped.stdout and "skipped 7 bad row(s)" in skipped.stdout
+    assert counts(initialised)[1] == 13
+
+
+def test_a_rows_own_text_is_counted_while_checking(initialised: str, tmp_path: Path) -> None:
+    rows = thousand_rows(tmp_path)[:2]
+    rows[1]["text"] = "---"
+    result = run("import", str(write_csv(tmp_path / "t.csv", rows)))
+    assert result.returncode == 1 and "line 3" in result.stderr and "empty" in result.stderr

@@ -123,7 +123,7 @@ def import_csv(file: Path, skip_bad: bool) -> None:
     """
     settings = get_settings()
     with database() as session:
-        zones = importing.account_zones(session)
+        accounts = importing.account_infos(session)
     try:
         total = len(importing.read_rows(file, max_bytes=settings.max_article_bytes))
     except ArticleError as error:
@@ -132,7 +132,7 @@ def import_csv(file: Path, skip_bad: bool) -> None:
         try:
             plan = importing.check_file(
                 file,
-                accounts=zones,
+                accounts=accounts,
                 policy=fetch_policy(settings),
                 max_bytes=settings.max_article_bytes,
                 progress=bar.update,
@@ -146,12 +146,17 @@ def import_csv(file: Path, skip_bad: bool) -> None:
         fail(str(importing.ImportRejected(file, plan.errors)))
     if not plan.rows:
         fail(f"{file}: no good rows to import")
+    found_while_checking = len(plan.errors)
     with (
         database() as session,
         click.progressbar(
             length=len(plan.rows), label="importing", file=click.get_text_stream("stderr")
         ) as bar,
     ):
-        post_ids = importing.import_rows(session, file, plan, settings=settings, progress=bar.update)
+        post_ids = importing.import_rows(
+            session, file, plan, settings=settings, skip_bad=skip_bad, progress=bar.update
+        )
+    for error in plan.errors[found_while_checking:]:  # rows that failed as they were imported
+        click.echo(f"{file}, {error}", err=True)
     skipped = f", skipped {len(plan.errors)} bad row(s)" if plan.errors else ""
     click.echo(f"imported {len(post_ids)} post(s) from {file}{skipped}")
