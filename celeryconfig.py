@@ -22,11 +22,14 @@ timezone = "UTC"
 enable_utc = True
 
 task_default_queue = "default"
-task_queues = (Queue("publish"), Queue("render"), Queue("cards"), Queue("default"))
+task_queues = (Queue("publish"), Queue("render"), Queue("cards"), Queue("feeds"), Queue("default"))
 task_routes = {
     "scheduler.tasks.publish_post": {"queue": "publish"},
     "scheduler.tasks.reconcile_expired": {"queue": "publish"},
     "scheduler.tasks.tick": {"queue": "default"},
+    "scheduler.tasks.poll_feeds": {"queue": "default"},
+    # A poll fetches pages for seconds: on its own queue (and worker, in docker-compose.yml).
+    "scheduler.tasks.poll_feed": {"queue": "feeds"},
 }
 
 # Recovery comes from the database (leases, reconcile), not from broker redelivery.

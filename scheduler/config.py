@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     feed_check_seconds: float = Field(default=30.0, gt=0)
     # Feed items older than this are recorded as seen but not posted (first poll, after an outage).
     feed_max_age_hours: float = Field(default=24.0, gt=0)
+    # New items taken in one poll; the rest wait for the next, so one poll stays short.
+    feed_items_per_poll: int = Field(default=10, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

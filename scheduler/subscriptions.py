@@ -56,6 +56,7 @@ class PollReport:
     items: dict[str, int] = field(default_factory=dict)
     post_ids: list[int] = field(default_factory=list)
     retry_later: int = 0  # items whose page could not be fetched this time
+    deferred: int = 0  # new items past the per-poll cap, taken by the next poll
 
     def count(self, outcome: str) -> None:
         self.items[outcome] = self.items.get(outcome, 0) + 1
@@ -186,11 +187,16 @@ def poll_feed(
         return report
 
     max_age = timedelta(hours=settings.feed_max_age_hours)
+    taken = 0
     for entry in _unseen(sessions, feed_id, parsed_feed.entries):
         too_old = entry.published_at < now - max_age if entry.published_at else first_poll
         if too_old:
             _record(sessions, feed_id, entry, ItemOutcome.BACKLOG, "older than the feed age limit", report)
             continue
+        if taken == settings.feed_items_per_poll:
+            report.deferred += 1  # unseen still: the next poll takes it
+            continue
+        taken += 1
         try:
             parsed = _article_for(entry, policy)
             quotes = pull_quotes(parsed.paragraphs, title=parsed.title)  # outside the write transaction
@@ -208,12 +214,14 @@ def poll_feed(
             log.exception("feed %s: item %s could not be scheduled", url, entry.guid)
             _record(sessions, feed_id, entry, ItemOutcome.FAILED, f"{type(error).__name__}: {error}", report)
 
-    pending = report.retry_later > 0
+    pending = report.retry_later + report.deferred > 0
     _finish(
         sessions,
         feed_id,
         now,
-        error=f"{report.retry_later} item page(s) could not be fetched; retrying" if pending else None,
+        error=f"{report.retry_later} item page(s) could not be fetched; retrying"
+        if report.retry_later
+        else None,
         title=parsed_feed.title,
         # Until every new item is in, ask for the whole feed again rather than accept a 304.
         validators=None if pending else (page.etag, page.last_modified),

@@ -361,8 +361,10 @@ def test_an_atom_feed_polls_like_rss_with_its_pages_fetched(
 
 
 def test_an_item_that_cannot_be_scheduled_fails_alone_and_the_feed_goes_on(
-    sessions: Sessions, http_server: LocalServer
+    sessions: Sessions, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SCHEDULER_FEED_ITEMS_PER_POLL", "20")
+    get_settings.cache_clear()
     with sessions() as session:
         newsroom.add_account(session, "weekly", "outbox", "UTC", {"slots": "mon 09:00"})
     now = utcnow()
@@ -392,3 +394,20 @@ def test_a_first_poll_that_fails_still_keeps_the_backlog_out_the_next_time(
     http_server.route("/feed.xml", re.sub(r"<pubDate>[^<]*</pubDate>", "", undated), content_type="text/xml")
     report = subscriptions.poll_feed(sessions, feed_id)
     assert report.items == {"backlog": 1} and count(sessions, Post) == 0
+
+
+def test_a_poll_takes_at_most_the_cap_of_new_items_and_the_next_poll_the_rest(
+    sessions: Sessions, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEDULER_FEED_ITEMS_PER_POLL", "3")
+    get_settings.cache_clear()
+    now = utcnow()
+    items = [
+        Item(f"n{n}", f"https://news.example/{n}", f"Story {n}", timedelta(minutes=n), True) for n in range(5)
+    ]
+    feed_id = follow(sessions, serve_feed(http_server, items, etag='"1"', now=now), ("city",))
+    first = subscriptions.poll_feed(sessions, feed_id, now=now)
+    assert first.items == {"scheduled": 3} and first.deferred == 2
+    second = subscriptions.poll_feed(sessions, feed_id, now=now)
+    assert not second.not_modified and second.items == {"scheduled": 2} and second.deferred == 0
+    assert subscriptions.poll_feed(sessions, feed_id, now=now).not_modified

@@ -102,6 +102,7 @@ def feeds_poll(feed: str | None) -> None:
                 ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.items.items())) or "no new items"
             )
             later = f", {report.retry_later} to retry" if report.retry_later else ""
+            later += f", {report.deferred} left for the next poll" if report.deferred else ""
             click.echo(f"feed {feed_id}: {seen}{later}")
     if failed:
         raise SystemExit(1)
