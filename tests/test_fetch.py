@@ -3,11 +3,13 @@ from __future__ import annotations
 import gzip
 import socket
 import time
+from ipaddress import ip_address
 from typing import Any
 
 import pytest
 
 from scheduler.articles import ArticleError
+from scheduler.articles.addresses import Refused, blocked_reason, check_address
 from scheduler.articles.fetch import FEED_TYPES, PAGE_TYPES, FetchError, FetchPolicy, FetchUnavailable, fetch
 from scheduler.config import get_settings
 from tests.httpserver import LocalServer
@@ -299,3 +301,25 @@ def test_host_names_no_resolver_can_take_are_one_line_errors(url: str, message: 
     with pytest.raises(FetchError, match=message) as raised:
         fetch(url, policy=FetchPolicy(timeout_s=3), accept=("text/html",))
     assert not isinstance(raised.value, FetchUnavailable)  # no point in trying again
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("64:ff9b::808:808", None),  # 8.8.8.8 through NAT64: public, as on an IPv6-only host with DNS64
+        ("::ffff:8.8.8.8", None),
+        ("2002:808:808::1", None),
+        ("64:ff9b::a00:1", "private (IPv4 10.0.0.1 inside IPv6)"),
+        ("64:ff9b::7f00:1", "loopback (IPv4 127.0.0.1 inside IPv6)"),
+        ("fec0::1", "site-local"),
+        ("fd12:3456::1", "private"),
+    ],
+)
+def test_the_ipv4_inside_an_ipv6_address_decides(address: str, reason: str | None) -> None:
+    assert blocked_reason(ip_address(address)) == reason
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "::ffff:169.254.169.254"])
+def test_metadata_inside_ipv6_is_refused_even_when_private_addresses_are_allowed(address: str) -> None:
+    with pytest.raises(Refused, match="cloud metadata"):
+        check_address(ip_address(address), allow_private=True)

@@ -32,16 +32,28 @@ METADATA_ADDRESSES = frozenset(
 )
 SHARED_ADDRESS_SPACE = IPv4Network("100.64.0.0/10")  # carrier-grade NAT, RFC 6598
 NAT64_PREFIX = IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = IPv6Network("::/96")  # deprecated ::a.b.c.d; :: and ::1 are caught as such first
+
+
+def embedded_ipv4(address: IPAddress) -> IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64, IPv4-compatible), if any."""
+    if not isinstance(address, IPv6Address):
+        return None
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if address in NAT64_PREFIX or address in IPV4_COMPATIBLE:
+        return IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def blocked_reason(address: IPAddress) -> str | None:
     """Why an address is not public (loopback, private, …), or None for a public address."""
-    if isinstance(address, IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in NAT64_PREFIX:
-            embedded = IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None and (reason := blocked_reason(embedded)):
-            return f"{reason} (IPv4 {embedded} inside IPv6)"
+    if (embedded := embedded_ipv4(address)) is not None and not address.is_loopback:
+        # The IPv4 address inside decides: 64:ff9b::808:808 is 8.8.8.8 through NAT64, public.
+        reason = blocked_reason(embedded)
+        return f"{reason} (IPv4 {embedded} inside IPv6)" if reason else None
+    if isinstance(address, IPv6Address) and address.is_site_local:
+        return "site-local"
     if address.is_loopback:
         return "loopback"
     if address.is_unspecified:
@@ -66,9 +78,7 @@ class Refused(Exception):
 
 
 def check_address(address: IPAddress, *, allow_private: bool) -> None:
-    if address in METADATA_ADDRESSES or (
-        isinstance(address, IPv6Address) and address.ipv4_mapped in METADATA_ADDRESSES
-    ):
+    if address in METADATA_ADDRESSES or embedded_ipv4(address) in METADATA_ADDRESSES:
         raise Refused(f"the address {address} is a cloud metadata service, which is never fetched")
     if not allow_private and (reason := blocked_reason(address)):
         raise Refused(
