@@ -77,13 +77,7 @@ def add_feed(
 ) -> Feed:
     """Follow a feed for the given accounts; the beat polls it first at once, then every poll_seconds."""
     check_url(url)
-    if campaign is not None:
-        # Campaigns (several steps over weeks) are not planned yet; accepting the name and posting
-        # only the announce step would surprise the editor, so say so instead.
-        raise newsroom.NewsroomError(
-            f"campaign {campaign!r}: campaigns cannot be planned yet; follow the feed without --campaign "
-            "and each new item gets its announce post at the accounts' next free slots"
-        )
+    check_campaign(campaign)
     names = [n.strip() for n in account_names if n.strip()]
     if not names:
         raise newsroom.NewsroomError("say which accounts the feed posts to: --accounts NAME[,NAME…]")
@@ -104,6 +98,16 @@ def add_feed(
     session.add(feed)
     session.flush()
     return feed
+
+
+def check_campaign(campaign: str | None) -> None:
+    if campaign is not None:
+        # Campaigns (several steps over weeks) are not planned yet; accepting the name and posting
+        # only the announce step would surprise the editor, so say so instead.
+        raise newsroom.NewsroomError(
+            f"campaign {campaign!r}: campaigns cannot be planned yet; follow the feed without --campaign "
+            "and each new item gets its announce post at the accounts' next free slots"
+        )
 
 
 def check_feed(url: str, *, policy: FetchPolicy) -> str:

@@ -53,6 +53,12 @@ def find_spans(text: str) -> list[Span]:
     single_at: int | None = None
     single_mark = ""
     elisions = {i for match in ELISION.finditer(text) for i in (match.start(), match.end() - 1)}
+    # The last mark that could close a single quotation, found once (searching on from every opening
+    # mark is quadratic): an opening mark after it has nothing to close it.
+    last_close = {
+        mark: max((match.start() for match in pattern.finditer(text)), default=-1)
+        for mark, pattern in LATER_SINGLE_CLOSE.items()
+    }
     for match in MARK.finditer(text):
         i = match.start()
         if i in elisions:
@@ -92,13 +98,12 @@ def find_spans(text: str) -> list[Span]:
                 if LEADING_ELISION.match(text, i + 1):
                     continue  # ’90s, ‘n’
                 close_mark = "'" if mark == "'" else "’"
-                if LATER_SINGLE_CLOSE[close_mark].search(text, i + 2):
+                if last_close[close_mark] >= i + 2:
                     single_at, single_mark = i, close_mark
             continue
         if mark == single_mark and closing:
             if before in "sS" and POSSESSIVE.match(text, i + 1):
-                later = LATER_SINGLE_CLOSE[single_mark].search(text, i + 1)
-                if later is not None:
+                if last_close[single_mark] >= i + 1:
                     continue  # students’ union, with the real close still to come
             spans.append(Span(single_at, i, True))
             single_at = None

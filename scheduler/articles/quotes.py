@@ -12,6 +12,7 @@ fragments, never pull quotes. Who an attribution names is read in quote_attribut
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -32,7 +33,9 @@ from scheduler.articles.speakers import People, Person, Reference
 
 SENTENCE_END = re.compile(r"[.!?]+[”’\"')\]]*\s+(?=[“‘\"'(A-Z0-9])")
 WORD = re.compile(r"[\w’'-]+")
-TERMINAL = re.compile(r"[.!?…]\W*$")
+# A text that ends a sentence: its last run of non-word characters holds a full stop, ! or ?. Matched on
+# the text reversed, as `[.!?…]\W*$` searched forwards is quadratic on a long run of punctuation.
+TERMINAL_REVERSED = re.compile(r"\W*?[.!?…]")
 BETWEEN_SENTENCES = re.compile(r"[.!?]\s+")
 # The most words an attribution between two parts of one quotation takes ("said X, role of Y").
 ATTRIBUTION_WORDS = 16
@@ -44,6 +47,15 @@ CONTINUED = 0.85
 # …and for one that takes it from the subject of the sentence before it (no verb of speech).
 PRIOR = 0.8
 PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+(?:\w+\s+)?by\b")
+
+# Hostile pages (tens of thousands of quote marks in one paragraph) must not stall feed polling, so the
+# work per quotation is bounded. An attribution is read from at most this many characters before a
+# quotation (the sentence it is in, then the one before that) and the words just after it; no real
+# attribution is longer.
+WINDOW = 500
+# The most quotations (counting each part of a split one and each fragment) read in one article; a
+# real article has a few dozen at most.
+MAX_QUOTATIONS = 200
 
 
 @dataclass(frozen=True)
@@ -73,14 +85,24 @@ def find_quotations(paragraphs: Sequence[str], *, title: str = "") -> list[Quota
     people = People(title)
     found: list[Quotation] = []
     carried: int | None = None  # index in found of a quotation left open at the end of a paragraph
+    budget = MAX_QUOTATIONS
     for index, text in enumerate(paragraphs):
+        if budget <= 0:
+            break
         spans = find_spans(text)
         masked = mask_spans(text, spans)
-        references = people.read(index, masked)
+        all_references = people.read(index, masked)
+        starts = [reference.start for reference in all_references]
         last: tuple[int, Span, Person | None] | None = None  # the latest quotation of speech here
         floor = 0  # fragments stay part of the writer's sentence, so they do not move the floor
-        for number, span in enumerate(spans):
+        for number, span in enumerate(spans[:budget]):
+            budget -= 1
             ceiling = spans[number + 1].start if number + 1 < len(spans) else len(text)
+            # Only the people mentioned near the quotation can be its speaker (the window before it
+            # covers this sentence and the one before; after it, the attribution that follows).
+            references = all_references[
+                bisect_left(starts, span.start - 2 * WINDOW - 1) : bisect_left(starts, span.end + 1 + WINDOW)
+            ]
             lead_start = _sentence_start(masked, floor, span.start)
             lead = masked[lead_start : span.start]
             words = span.inner(text)
@@ -173,9 +195,9 @@ def pull_quotes(paragraphs: Sequence[str], *, title: str = "") -> list[PullQuote
 
 
 def _sentence_start(masked: str, floor: int, position: int) -> int:
-    """Where the sentence holding `position` starts, not before `floor`."""
-    start = floor
-    for match in SENTENCE_END.finditer(masked, floor, position + 1):
+    """Where the sentence holding `position` starts, not before `floor` nor more than WINDOW before."""
+    start = max(floor, position - WINDOW)
+    for match in SENTENCE_END.finditer(masked, start, position + 1):
         if not ABBREVIATION.search(masked, max(0, match.start() - 6), match.start() + 1):
             start = match.end()
     return start
@@ -188,7 +210,7 @@ def _is_fragment(lead: str, words: str, after: str, *, split: bool) -> bool:
     `split` says the lead runs on from a quotation just before (`“…,” she said, “…”`)."""
     stripped = lead.strip()
     count = len(WORD.findall(words))
-    unfinished = not TERMINAL.search(words) and not words.endswith(",")
+    unfinished = not _ends_sentence(words) and not words.endswith(",")
     if not stripped:
         return unfinished and (count <= 3 or bool(IS_ABOUT.match(after)))
     if LEAD_OPEN.search(stripped):
@@ -255,8 +277,13 @@ def _only_attribution(between: str) -> bool:
 def _join(first: str, between: str, second: str) -> str:
     """A split quotation as one: a full stop goes where a sentence ended between the parts."""
     if between.rstrip().endswith((".", "!", "?")) and second[:1].isupper():
-        first = first[:-1] + "." if first.endswith(",") else first if TERMINAL.search(first) else first + "."
+        first = first[:-1] + "." if first.endswith(",") else first if _ends_sentence(first) else first + "."
     return f"{first} {second}"
+
+
+def _ends_sentence(text: str) -> bool:
+    """True when the text ends a sentence: "…a plan.", "…really?!”"."""
+    return bool(TERMINAL_REVERSED.match(text[::-1]))
 
 
 def _continuing(quotation: Quotation, earlier: Quotation) -> Quotation:

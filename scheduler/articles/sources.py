@@ -23,7 +23,7 @@ def read_article(
 ) -> ParsedArticle:
     """The article at a URL, or in an HTML or text file; ArticleError says why when it cannot be read."""
     if is_url(source):
-        return read_page(source, policy=policy)
+        return _with_url(read_page(source, policy=policy), canonical_url)
     path = Path(source)
     if path.suffix.lower() in HTML_SUFFIXES:
         parsed = parse_html(read_html_file(path, max_bytes=max_bytes), source=str(path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler import db, subscriptions
+from scheduler import db, newsroom, subscriptions
 from scheduler.articles import ArticleError
 from scheduler.cli import main
 from scheduler.cli.common import database, excerpt, fail, print_table
@@ -27,6 +27,10 @@ def feeds_add(url: str, accounts: str, campaign: str | None, every: float | None
     """Follow a feed: checked now (fetched and parsed), then polled by the beat."""
     settings = get_settings()
     title = None
+    try:
+        subscriptions.check_campaign(campaign)
+    except newsroom.NewsroomError as error:
+        fail(str(error))
     if not no_check:
         try:
             title = subscriptions.check_feed(url, policy=subscriptions.fetch_policy(settings))
