@@ -53,12 +53,9 @@ def find_spans(text: str) -> list[Span]:
     single_at: int | None = None
     single_mark = ""
     elisions = {i for match in ELISION.finditer(text) for i in (match.start(), match.end() - 1)}
-    # The last mark that could close a single quotation, found once (searching on from every opening
-    # mark is quadratic): an opening mark after it has nothing to close it.
-    last_close = {
-        mark: max((match.start() for match in pattern.finditer(text)), default=-1)
-        for mark, pattern in LATER_SINGLE_CLOSE.items()
-    }
+    # Where the last mark that could close a single quotation is, found once for each kind when first
+    # needed (searching on from every opening mark is quadratic): a mark after it has nothing to close it.
+    last_close: dict[str, int] = {}
     for match in MARK.finditer(text):
         i = match.start()
         if i in elisions:
@@ -98,13 +95,15 @@ def find_spans(text: str) -> list[Span]:
                 if LEADING_ELISION.match(text, i + 1):
                     continue  # ’90s, ‘n’
                 close_mark = "'" if mark == "'" else "’"
+                if close_mark not in last_close:
+                    last_close[close_mark] = _last_close(text, close_mark)
                 if last_close[close_mark] >= i + 2:
                     single_at, single_mark = i, close_mark
             continue
         if mark == single_mark and closing:
-            if before in "sS" and POSSESSIVE.match(text, i + 1):
-                if last_close[single_mark] >= i + 1:
-                    continue  # students’ union, with the real close still to come
+            # last_close has single_mark: it was looked up when this quotation opened.
+            if before in "sS" and POSSESSIVE.match(text, i + 1) and last_close[single_mark] >= i + 1:
+                continue  # students’ union, with the real close still to come
             spans.append(Span(single_at, i, True))
             single_at = None
     if double_at is not None:
@@ -132,6 +131,14 @@ def mask_spans(text: str, spans: list[Span]) -> str:
         last = span.end
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _last_close(text: str, mark: str) -> int:
+    """Where the last `mark` that could close a single quotation is; -1 when none can."""
+    position = text.rfind(mark)
+    while position >= 0 and not LATER_SINGLE_CLOSE[mark].match(text, position):
+        position = text.rfind(mark, 0, position)
+    return position
 
 
 def _is_mark(char: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from scheduler.articles.speaker_words import ABBREVIATED_TITLES, word_set
 
@@ -50,24 +51,47 @@ TERMINAL = re.compile(r"[.!?…][”’\"')\]]*$")
 NAME_WORD = re.compile(r"[^\W\d_][\w-]*")
 
 MIN_LENGTH, IDEAL_LOW, IDEAL_HIGH, MAX_LENGTH = 40, 60, 250, 280
+# The most sentences in a run: more than this in MAX_LENGTH characters is a string of fragments ("Yes. Yes.
+# Yes."), not a card, and trying every such run of a quotation thousands of sentences long costs seconds.
+MAX_RUN_SENTENCES = 12
 
 
 def best_run(text: str) -> tuple[str, float] | None:
     """The best run of whole consecutive sentences for a card and its quality (0..1); None if none fits."""
     sentences = split_sentences(text)
-    best: tuple[str, float] | None = None
-    for first in range(len(sentences)):
-        run = ""
-        for sentence in sentences[first:]:
-            run = f"{run} {sentence}" if run else sentence
-            if len(run) > MAX_LENGTH:
+    # What run_quality reads, read once a sentence: a run of sentences is what its sentences say
+    # together, so a quotation of thousands of short sentences costs no regex work per run.
+    read = [_Sentence.read(sentence) if len(sentence) <= MAX_LENGTH else None for sentence in sentences]
+    best: tuple[int, int, float] | None = None
+    for first, opening in enumerate(read):
+        if opening is None:
+            continue  # longer than a card on its own
+        length, first_person, evaluative, link = -1, False, 0, False
+        for last in range(first, min(first + MAX_RUN_SENTENCES, len(sentences))):
+            length += 1 + len(sentences[last])
+            if length > MAX_LENGTH:
                 break
-            if len(run) < MIN_LENGTH:
+            sentence = read[last]
+            if sentence is None:  # cannot be: no longer than the run
+                break
+            first_person = first_person or sentence.first_person
+            evaluative += sentence.evaluative
+            link = link or sentence.link
+            if length < MIN_LENGTH:
                 continue
-            quality = run_quality(run)
-            if best is None or quality > best[1]:
-                best = (run, quality)
-    return best
+            quality = _quality(
+                length,
+                first_person=first_person,
+                evaluative=evaluative,
+                context=opening.context,
+                courtesy=opening.courtesy,
+                link=link,
+                lower=opening.lower,
+                terminal=sentence.terminal,
+            )
+            if best is None or quality > best[2]:
+                best = (first, last, quality)
+    return None if best is None else (" ".join(sentences[best[0] : best[1] + 1]), best[2])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -84,7 +108,57 @@ def split_sentences(text: str) -> list[str]:
 
 def run_quality(run: str) -> float:
     """0..1: the length fit times what the words are like (own voice, judgement, no context needed)."""
-    length = len(run)
+    read = _Sentence.read(run)
+    return _quality(
+        len(run),
+        first_person=read.first_person,
+        evaluative=read.evaluative,
+        context=read.context,
+        courtesy=read.courtesy,
+        link=read.link,
+        lower=read.lower,
+        terminal=read.terminal,
+    )
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """What run_quality reads in a text. Run together with others (one space between), the words
+    (first person, judgement, a link) add up, the opening is the first one's, the ending the last one's:
+    no mark matched here runs across the end of a sentence."""
+
+    first_person: bool
+    evaluative: int
+    link: bool
+    context: bool  # opens with a word that needs context: "This", "But"…
+    courtesy: bool  # opens with thanks
+    lower: bool  # starts mid-sentence
+    terminal: bool  # ends a sentence
+
+    @classmethod
+    def read(cls, text: str) -> _Sentence:
+        return cls(
+            first_person=bool(FIRST_PERSON.search(text)),
+            evaluative=sum(word in EVALUATIVE for word in WORDS.findall(text.lower())),
+            link=bool(HANDLE_OR_LINK.search(text)),
+            context=bool(CONTEXT_OPENER.match(text)),
+            courtesy=bool(COURTESY.match(text)),
+            lower=text[:1].islower(),
+            terminal=bool(TERMINAL.search(text)),
+        )
+
+
+def _quality(
+    length: int,
+    *,
+    first_person: bool,
+    evaluative: int,
+    context: bool,
+    courtesy: bool,
+    link: bool,
+    lower: bool,
+    terminal: bool,
+) -> float:
     if 80 <= length <= 200:
         fit = 1.0
     elif IDEAL_LOW <= length <= IDEAL_HIGH:
@@ -93,17 +167,16 @@ def run_quality(run: str) -> float:
         fit = 0.5 + 0.4 * (length - MIN_LENGTH) / (IDEAL_LOW - MIN_LENGTH)
     else:
         fit = 0.9 - 0.4 * (length - IDEAL_HIGH) / (MAX_LENGTH - IDEAL_HIGH)
-    evaluative = sum(word in EVALUATIVE for word in WORDS.findall(run.lower()))
-    words = 0.55 + (0.25 if FIRST_PERSON.search(run) else 0.0) + 0.1 * min(evaluative, 2)
-    if CONTEXT_OPENER.match(run):
+    words = 0.55 + (0.25 if first_person else 0.0) + 0.1 * min(evaluative, 2)
+    if context:
         words *= 0.55
-    if COURTESY.match(run):
+    if courtesy:
         words *= 0.4
-    if HANDLE_OR_LINK.search(run):
+    if link:
         words *= 0.3
-    if run[:1].islower():
+    if lower:
         words *= 0.7  # starts mid-sentence
-    if not TERMINAL.search(run):
+    if not terminal:
         words *= 0.85
     return round(fit * min(words, 1.0), 4)
 

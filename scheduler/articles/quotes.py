@@ -56,6 +56,9 @@ WINDOW = 500
 # The most quotations (counting each part of a split one and each fragment) read in one article; a
 # real article has a few dozen at most.
 MAX_QUOTATIONS = 200
+# The most characters of an article read for quotations: a long read runs to 60,000; a hostile page can
+# run to megabytes, and even linear work on all of it would stall a worker.
+MAX_CHARACTERS = 200_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class PullQuote:
 
 def find_quotations(paragraphs: Sequence[str], *, title: str = "") -> list[Quotation]:
     """Every direct quotation in the paragraphs, in order, with its speaker when the article says."""
+    paragraphs = _opening(paragraphs)
     people = People(title)
     found: list[Quotation] = []
     carried: int | None = None  # index in found of a quotation left open at the end of a paragraph
@@ -191,7 +195,20 @@ def rank_pull_quotes(
 
 def pull_quotes(paragraphs: Sequence[str], *, title: str = "") -> list[PullQuote]:
     """find + rank: the candidates, best first."""
+    paragraphs = _opening(paragraphs)
     return rank_pull_quotes(find_quotations(paragraphs, title=title), paragraphs=paragraphs, title=title)
+
+
+def _opening(paragraphs: Sequence[str]) -> list[str]:
+    """The paragraphs in the first MAX_CHARACTERS characters, the last one cut there."""
+    kept: list[str] = []
+    room = MAX_CHARACTERS
+    for paragraph in paragraphs:
+        if room <= 0:
+            break
+        kept.append(paragraph[:room])
+        room -= len(paragraph)
+    return kept
 
 
 def _sentence_start(masked: str, floor: int, position: int) -> int:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 from scheduler.articles import speaker_words as words
 from scheduler.articles.names import (
@@ -77,6 +79,9 @@ COMPLEMENT = re.compile(r"\s+(?:of|for|at|from|with)\s")
 
 # How sure an attribution is, by the kind of mention that names the speaker.
 CONFIDENCE = {"name": 0.95, "partial": 0.9, "role": 0.75, "pronoun": 0.7, "epithet": 0.5}
+# The most people kept in mind: past this, whoever was mentioned least recently is forgotten, so that a
+# page naming thousands of people costs no more per mention than a real article (which names a few dozen).
+MAX_PEOPLE = 100
 
 
 @dataclass(eq=False)
@@ -117,22 +122,17 @@ class Reference:
         return CONFIDENCE[self.kind] if self.name else 0.0
 
 
-@dataclass(frozen=True)
-class _Event:
-    paragraph: int
-    person: Person
-    subject: bool
-
-
 class People:
     """Everyone mentioned so far; read the paragraphs in order, with quotations blanked out."""
 
     def __init__(self, title: str = "") -> None:
         self._title_words = set(title.split())  # the people in the headline are who the story is about
-        self._events: list[_Event] = []
         self._not_people: set[str] = set()  # first words of organisations seen: Orbit (Labs)
         self._name_words: set[str] = set()  # first names and surnames of the people so far
         self._recent: list[Person] = []  # people by their latest mention, latest first
+        self._subjects: list[Person] = []  # people by their latest mention as a subject, latest first
+        self._paragraph: dict[Person, int] = {}  # where each one was last mentioned
+        self._subject_paragraph: dict[Person, int] = {}  # …and last mentioned as a subject
 
     def read(self, index: int, text: str) -> list[Reference]:
         """The references in one paragraph, resolved as they come."""
@@ -186,20 +186,26 @@ class People:
                 return False
             return other_jobs or not person.roles & words.ROLES - {unlike}
 
+        # Each person once, by their latest mention (as a subject): the same order as every mention,
+        # latest first, without going through every mention again.
+        subjects = (self._subjects, self._subject_paragraph)
         for other_jobs in (False, True) if unlike else (True,):
-            recent = [e for e in reversed(self._events) if e.paragraph >= index - 1]
-            headline = [e.person for e in recent if e.subject and self._in_title(e.person)]
-            here = any(e.subject and e.paragraph == index for e in recent)
-            if epithet and not here and (chosen := next((p for p in headline if fits(p, other_jobs)), None)):
-                return chosen
+            here = bool(self._subjects) and self._subject_paragraph[self._subjects[0]] == index
+            if epithet and not here:
+                headline = (p for p in self._since(index - 1, *subjects) if self._in_title(p))
+                if chosen := next((p for p in headline if fits(p, other_jobs)), None):
+                    return chosen
             for recent_only in (True, False):
-                for subjects_only in (True, False):
-                    for event in reversed(self._events):
-                        if recent_only and event.paragraph < index - 1:
-                            break
-                        if (event.subject or not subjects_only) and fits(event.person, other_jobs):
-                            return event.person
+                for people, paragraphs in (subjects, (self._recent, self._paragraph)):
+                    candidates = self._since(index - 1, people, paragraphs) if recent_only else people
+                    if chosen := next((p for p in candidates if fits(p, other_jobs)), None):
+                        return chosen
         return None
+
+    @staticmethod
+    def _since(index: int, people: list[Person], paragraphs: dict[Person, int]) -> Iterator[Person]:
+        """The people (latest first) last mentioned in paragraph `index` or after."""
+        return takewhile(lambda person: paragraphs[person] >= index, people)
 
     def _in_title(self, person: Person) -> bool:
         return bool(person.name) and not self._title_words.isdisjoint(person.name.split())
@@ -364,14 +370,26 @@ class People:
         return tokens[0] in FIRST_NAMES and tokens[0] not in self._not_people
 
     def _mention(self, index: int, person: Person, subject: bool) -> None:
-        self._events.append(_Event(index, person, subject))
-        if person in self._recent:
-            self._recent.remove(person)
-        self._recent.insert(0, person)
+        _to_front(self._recent, person)
+        self._paragraph[person] = index
+        if subject:
+            _to_front(self._subjects, person)
+            self._subject_paragraph[person] = index
+        for forgotten in self._recent[MAX_PEOPLE:]:
+            del self._paragraph[forgotten]
+            if self._subject_paragraph.pop(forgotten, None) is not None:
+                self._subjects.remove(forgotten)
+        del self._recent[MAX_PEOPLE:]
 
     def _by_recency(self) -> list[Person]:
-        """Everyone, the latest mentioned first (everyone is mentioned as they are met)."""
+        """Everyone kept in mind, the latest mentioned first (everyone is mentioned as they are met)."""
         return self._recent
+
+
+def _to_front(people: list[Person], person: Person) -> None:
+    if person in people:
+        people.remove(person)
+    people.insert(0, person)
 
 
 def _holds(name: list[str], part: list[str]) -> bool:
