@@ -149,3 +149,21 @@ def test_feeds_add_list_poll_and_remove_through_the_command(
     assert removed.returncode == 0 and "stopped following feed 1" in removed.stdout
     assert run("feeds", "remove", "1").returncode == 1
     assert counts(initialised) == (1, 2)
+
+
+def test_add_a_url_with_its_canonical_url_given_and_a_campaign_refused_before_any_fetch(
+    initialised: str, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEDULER_ALLOW_PRIVATE_URLS", "1")
+    http_server.route("/story", article_html("Ring road plan approved"))
+    added = run("add", http_server.url("/story"), "--url", "https://news.example/ring-road", "--now")
+    assert added.returncode == 0, added.stderr
+    with db.session_scope(initialised) as session:
+        assert session.scalars(select(Article.canonical_url)).one() == "https://news.example/ring-road"
+
+    seen = len(http_server.requests)
+    refused = run(
+        "feeds", "add", http_server.url("/feed.xml"), "--accounts", "outbox", "--campaign", "default"
+    )
+    assert refused.returncode == 1 and "campaigns cannot be planned yet" in refused.stderr
+    assert len(http_server.requests) == seen
