@@ -23,11 +23,10 @@ from scheduler import db, newsroom, redis_server
 from scheduler.articles.text import parse_text, read_text_file
 from scheduler.celery_app import WORKER_QUEUES
 from scheduler.config import get_settings
+from scheduler.demo_data import REFERENCE_ARTICLE, REFERENCE_URL
 from scheduler.models import Post, PostState, utcnow
 from scheduler.planning import format_local, zone
 
-REFERENCE_ARTICLE = Path(__file__).resolve().parent / "demo_data" / "kardashian-white-house.txt"
-REFERENCE_URL = "https://www.example.com/news/kim-kardashian-white-house-prison-reform"
 LEAD_SECONDS = 4
 
 

@@ -11,7 +11,7 @@ from scheduler.cli import main
 from scheduler.cli.articles import load_article
 from scheduler.cli.common import fail
 from scheduler.config import get_settings
-from scheduler.demo import REFERENCE_ARTICLE, REFERENCE_URL
+from scheduler.demo_data import REFERENCE_ARTICLE, REFERENCE_URL
 from scheduler.render import RenderError
 from scheduler.render.checks import NETWORKS, check_templates
 from scheduler.render.facets import bluesky_text
