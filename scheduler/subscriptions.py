@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -43,6 +43,8 @@ class ItemOutcome:
     BACKLOG = "backlog"  # older than the age limit when first seen: recorded, never posted
     DUPLICATE = "duplicate"  # its article is in already (another feed, a re-published GUID)
     FAILED = "failed"  # cannot become a post (no article text, a template error): see detail
+    # Its page did not answer yet: tried again at each poll, until the feed age limit after first seen.
+    PENDING = "pending"
 
 
 @dataclass
@@ -207,9 +209,7 @@ def poll_feed(
             _schedule_item(sessions, feed_id, entry, parsed, quotes, settings.templates_dir, report)
         except ArticleError as error:
             if _is_fetch_failure(error):
-                # The page may answer next time; the item stays unseen and the feed is fetched in full.
-                report.retry_later += 1
-                log.warning("feed %s: %s; will try again at the next poll", url, error)
+                _page_failed(sessions, feed_id, entry, error, now=now, max_age=max_age, report=report)
             else:
                 _record(sessions, feed_id, entry, ItemOutcome.FAILED, str(error), report)
         except Exception as error:
@@ -233,12 +233,47 @@ def poll_feed(
     return report
 
 
+def _page_failed(
+    sessions: SessionFactory,
+    feed_id: int,
+    entry: FeedEntry,
+    error: ArticleError,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    report: PollReport,
+) -> None:
+    """A page that may answer later: pending, tried again each poll, given up after the age limit."""
+    with sessions() as session:
+        first_seen = session.scalar(
+            select(FeedItem.seen_at).where(
+                FeedItem.feed_id == feed_id,
+                FeedItem.guid == entry.guid,
+                FeedItem.outcome == ItemOutcome.PENDING,
+            )
+        )
+    if first_seen is not None and now - first_seen > max_age:
+        hours = max_age.total_seconds() / 3600
+        _record(sessions, feed_id, entry, ItemOutcome.FAILED, f"no answer for {hours:g} h: {error}", report)
+        return
+    if first_seen is None:
+        # Not counted as an outcome: the item is still to come, counted in retry_later.
+        _record(sessions, feed_id, entry, ItemOutcome.PENDING, str(error), None, seen_at=now)
+    report.retry_later += 1
+    log.warning("feed %s: %s; will try again at the next poll", entry.url, error)
+
+
 def _unseen(sessions: SessionFactory, feed_id: int, entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """New entries, and those whose page has not answered yet (pending), oldest first."""
     guids = [e.guid for e in entries]
     with sessions() as session:
         seen = set(
             session.scalars(
-                select(FeedItem.guid).where(FeedItem.feed_id == feed_id, FeedItem.guid.in_(guids))
+                select(FeedItem.guid).where(
+                    FeedItem.feed_id == feed_id,
+                    FeedItem.guid.in_(guids),
+                    FeedItem.outcome != ItemOutcome.PENDING,
+                )
             )
         )
     unique: dict[str, FeedEntry] = {}
@@ -297,6 +332,7 @@ def _schedule_item(
                 select(FeedItem.id).where(FeedItem.url.in_(urls), FeedItem.article_id.is_not(None))
             )
             if existing is not None:
+                _drop_pending(session, feed_id, entry.guid)
                 session.add(_item(feed_id, entry, ItemOutcome.DUPLICATE, "already in as an article"))
                 report.count(ItemOutcome.DUPLICATE)
                 return
@@ -310,6 +346,7 @@ def _schedule_item(
                 post_ids.append(post.id)
             item = _item(feed_id, entry, ItemOutcome.SCHEDULED, f"{len(post_ids)} post(s)")
             item.article_id = article.id
+            _drop_pending(session, feed_id, entry.guid)
             session.add(item)
             session.flush()
         report.post_ids.extend(post_ids)
@@ -333,16 +370,36 @@ def _item(feed_id: int, entry: FeedEntry, outcome: str, detail: str | None) -> F
     )
 
 
+def _drop_pending(session: Session, feed_id: int, guid: str) -> None:
+    session.execute(
+        delete(FeedItem).where(
+            FeedItem.feed_id == feed_id, FeedItem.guid == guid, FeedItem.outcome == ItemOutcome.PENDING
+        )
+    )
+
+
 def _record(
-    sessions: SessionFactory, feed_id: int, entry: FeedEntry, outcome: str, detail: str, report: PollReport
+    sessions: SessionFactory,
+    feed_id: int,
+    entry: FeedEntry,
+    outcome: str,
+    detail: str,
+    report: PollReport | None,
+    *,
+    seen_at: datetime | None = None,
 ) -> None:
     try:
         with sessions() as session:
             if session.get(Feed, feed_id) is not None:
-                session.add(_item(feed_id, entry, outcome, detail))
+                _drop_pending(session, feed_id, entry.guid)
+                item = _item(feed_id, entry, outcome, detail)
+                if seen_at is not None:
+                    item.seen_at = seen_at
+                session.add(item)
     except IntegrityError:
         pass  # seen by a concurrent poll
-    report.count(outcome)
+    if report is not None:
+        report.count(outcome)
 
 
 def _finish(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ class Item:
     guid: str
     link: str
     title: str
-    age: timedelta
+    age: timedelta | None  # None: the item carries no date
     full_text: bool = False
 
 
@@ -62,8 +61,8 @@ def rss(items: list[Item], *, now: datetime) -> str:
         entries.append(
             f"<item><title>{escape(item.title)}</title><link>{item.link}</link>"
             f'<guid isPermaLink="false">{item.guid}</guid>'
-            f"<pubDate>{format_datetime(now - item.age)}</pubDate>"
-            f"<description>A short summary of {escape(item.title)}.</description>{content}</item>"
+            + (f"<pubDate>{format_datetime(now - item.age)}</pubDate>" if item.age is not None else "")
+            + f"<description>A short summary of {escape(item.title)}.</description>{content}</item>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -223,7 +222,7 @@ def test_a_page_that_fails_is_retried_at_the_next_poll_and_the_feed_is_fetched_i
 
     report = subscriptions.poll_feed(sessions, feed_id, now=now)
     assert report.retry_later == 1 and report.items == {}
-    assert count(sessions, FeedItem) == 0 and count(sessions, Article) == 0
+    assert outcomes(sessions) == {"b": "pending"} and count(sessions, Article) == 0
     with sessions() as session:
         feed = session.get(Feed, feed_id)
         assert feed is not None and feed.etag is None and "could not be fetched" in (feed.last_error or "")
@@ -232,6 +231,30 @@ def test_a_page_that_fails_is_retried_at_the_next_poll_and_the_feed_is_fetched_i
     again = subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(minutes=5))
     assert again.items == {"scheduled": 1} and not again.not_modified
     assert "if-none-match" not in http_server.requests[-2][2]  # the feed, asked for in full
+    assert outcomes(sessions) == {"b": "scheduled"} and count(sessions, FeedItem) == 1
+
+
+def test_an_undated_item_whose_page_never_answers_is_given_up_after_the_age_limit(
+    sessions: Sessions, http_server: LocalServer
+) -> None:
+    now = utcnow()
+    old = Item("seed", "https://news.example/seed", "Seen before", timedelta(days=9), True)
+    feed_id = follow(sessions, serve_feed(http_server, [old], etag='"1"', now=now))
+    assert subscriptions.poll_feed(sessions, feed_id, now=now).items == {"backlog": 1}
+
+    http_server.route("/dead", "down", status=503, content_type="text/plain")
+    dead = Item("dead", http_server.url("/dead"), "Never answers", None)
+    serve_feed(http_server, [dead, old], etag='"2"', now=now)
+    assert subscriptions.poll_feed(sessions, feed_id, now=now).retry_later == 1
+    assert outcomes(sessions)["dead"] == "pending"
+    assert subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(hours=12)).retry_later == 1
+    late = subscriptions.poll_feed(sessions, feed_id, now=now + timedelta(hours=25))
+    assert late.items == {"failed": 1} and late.retry_later == 0
+    with sessions() as session:
+        item = session.scalars(select(FeedItem).where(FeedItem.guid == "dead")).one()
+        assert item.outcome == "failed" and (item.detail or "").startswith("no answer for 24 h: ")
+        feed = session.get(Feed, feed_id)
+        assert feed is not None and feed.etag == '"2"'  # from now on a 304 will do
 
 
 @pytest.mark.parametrize(
@@ -390,8 +413,8 @@ def test_a_first_poll_that_fails_still_keeps_the_backlog_out_the_next_time(
     http_server.route("/feed.xml", "down for maintenance", status=503, content_type="text/plain")
     feed_id = follow(sessions, http_server.url("/feed.xml"))
     assert subscriptions.poll_feed(sessions, feed_id).error is not None
-    undated = rss([Item("u1", "https://news.example/u1", "Undated", timedelta(0), True)], now=utcnow())
-    http_server.route("/feed.xml", re.sub(r"<pubDate>[^<]*</pubDate>", "", undated), content_type="text/xml")
+    undated = rss([Item("u1", "https://news.example/u1", "Undated", None, True)], now=utcnow())
+    http_server.route("/feed.xml", undated, content_type="text/xml")
     report = subscriptions.poll_feed(sessions, feed_id)
     assert report.items == {"backlog": 1} and count(sessions, Post) == 0
 
