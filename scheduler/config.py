@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # New items taken in one poll; the rest wait for the next, so one poll stays short.
     feed_items_per_poll: int = Field(default=10, gt=0)
 
+    # Cards: Debian's Chromium unless set; Playwright never downloads a browser.
+    chromium_path: Path | None = None
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'scheduler.db').resolve()}"

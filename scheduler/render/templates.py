@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,3 +37,45 @@ def post_template(templates_dir: Path, network: str, step: str) -> jinja2.Templa
         ) from None
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(f"{error.name or names[0]}, line {error.lineno}: {error.message}") from None
+
+
+def located_error(template: jinja2.Template, error: Exception, reason: str | None = None) -> RenderError:
+    """A RenderError at the template file and line the error came from.
+
+    Jinja puts template lines in the traceback; the last `.j2` frame is the innermost template (a base
+    template or an include when the error is there, not in the template that extends it).
+    """
+    if reason is None:
+        reason = template_error_reason(error)
+    name, line = template.name, getattr(error, "lineno", None)
+    if line is None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+        if frames:
+            line = frames[-1].lineno
+            if frames[-1].filename != template.filename:
+                name = _template_name(template, frames[-1].filename)
+    where = f"{name}, line {line}" if line else f"{name}"
+    return RenderError(f"{where}: {reason}", template=name, line=line, reason=reason)
+
+
+def template_error_reason(error: Exception) -> str:
+    if isinstance(error, jinja2.UndefinedError):
+        return f"{error.message}; check the names the template uses"
+    if isinstance(error, jinja2.exceptions.SecurityError):
+        return f"not allowed in a template: {error}"
+    if isinstance(error, jinja2.TemplateError):
+        return str(error)
+    if isinstance(error, RecursionError):
+        return "the template includes itself without end"
+    return f"{type(error).__name__}: {error}"
+
+
+def _template_name(template: jinja2.Template, filename: str) -> str:
+    """`cards/_base.html.j2` for a frame in that file, found relative to the template's own folder."""
+    if template.filename and template.name:
+        root = Path(template.filename).parents[len(Path(template.name).parts) - 1]
+        try:
+            return Path(filename).relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return filename

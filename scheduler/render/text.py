@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import traceback
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import jinja2
 
 from scheduler.render import RenderError
 from scheduler.render.fit import strip_marks
-from scheduler.render.templates import post_template
+from scheduler.render.templates import located_error, post_template
 
 
 @dataclass(frozen=True)
@@ -87,15 +86,15 @@ def render_template_text(
             reason = "needs a pull quote and the article has none with a known speaker; use another step"
         else:
             reason = _undefined_reason(error.message or "")
-        raise _located(template, error, reason) from None
+        raise located_error(template, error, reason) from None
     except jinja2.exceptions.SecurityError as error:
-        raise _located(template, error, f"not allowed in a template: {error}") from None
+        raise located_error(template, error, f"not allowed in a template: {error}") from None
     except jinja2.TemplateError as error:
-        raise _located(template, error, str(error)) from None
+        raise located_error(template, error, str(error)) from None
     except RecursionError as error:
-        raise _located(template, error, "the template includes itself without end") from None
+        raise located_error(template, error, "the template includes itself without end") from None
     except Exception as error:  # 1/0, a filter given the wrong type: the editor's template, not our code
-        raise _located(template, error, f"{type(error).__name__}: {error}") from None
+        raise located_error(template, error, f"{type(error).__name__}: {error}") from None
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     if not strip_marks(text).strip():
         raise RenderError(
@@ -122,13 +121,3 @@ def _undefined_reason(message: str) -> str:
         known = ", ".join(f.name for f in fields(view))
         return f"{label} has no field {match['field']!r}; it has {known}"
     return f"{message}; check the names the template uses"
-
-
-def _located(template: jinja2.Template, error: Exception, reason: str) -> RenderError:
-    """A RenderError at the template line the error came from (Jinja puts template lines in the traceback)."""
-    line = getattr(error, "lineno", None)
-    if line is None and template.filename:
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == template.filename]
-        line = frames[-1].lineno if frames else None
-    where = f"{template.name}, line {line}" if line else f"{template.name}"
-    return RenderError(f"{where}: {reason}", template=template.name, line=line, reason=reason)
