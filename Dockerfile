@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for the worker, the beat and the one-shot `scheduler init`; docker-compose.yml picks the command.
+# `app`: the worker, the beat and the one-shot `scheduler init` (docker-compose.yml picks the command).
+# `cards`: the same plus Debian's Chromium and the card fonts, for the worker on the `cards` queue only.
 
 FROM python:3.11-slim AS build
 
@@ -15,7 +16,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     pip install .
 
 
-FROM python:3.11-slim
+FROM python:3.11-slim AS app
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -37,4 +38,19 @@ WORKDIR /app
 USER app
 VOLUME ["/data"]
 
-CMD ["celery", "-A", "scheduler.celery_app", "worker", "-Q", "publish,render,cards,default", "--loglevel", "INFO"]
+CMD ["celery", "-A", "scheduler.celery_app", "worker", "-Q", "publish,render,default", "--loglevel", "INFO"]
+
+
+FROM app AS cards
+
+USER root
+# Playwright drives this Chromium; it never downloads a browser. The fonts cover Latin, Arabic, Hebrew,
+# CJK and colour emoji, so no character on a card falls back to an empty box.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        chromium fonts-inter fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
+ENV SCHEDULER_CHROMIUM_PATH=/usr/bin/chromium
+USER app
+
+CMD ["celery", "-A", "scheduler.celery_app", "worker", "-Q", "cards", "--concurrency", "2", "--loglevel", "INFO"]

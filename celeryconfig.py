@@ -30,6 +30,8 @@ task_routes = {
     "scheduler.tasks.poll_feeds": {"queue": "default"},
     # A poll fetches pages for seconds: on its own queue (and worker, in docker-compose.yml).
     "scheduler.tasks.poll_feed": {"queue": "feeds"},
+    # Cards need a warm Chromium: only workers that consume `cards` start one; publishing carries none.
+    "scheduler.tasks.render_card": {"queue": "cards"},
 }
 
 # Recovery comes from the database (leases, reconcile), not from broker redelivery.

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     # Cards: Debian's Chromium unless set; Playwright never downloads a browser.
     chromium_path: Path | None = None
+    # A card render asked for this long ago and not done (its task lost) is asked for again.
+    card_retry_seconds: float = Field(default=120.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

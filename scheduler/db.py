@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, or_, select, upda
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from scheduler.config import get_settings
-from scheduler.models import Post, PostState
+from scheduler.models import CardState, Post, PostState
 
 _engines: dict[tuple[int, str], Engine] = {}
 _session_factories: dict[Engine, sessionmaker[Session]] = {}
@@ -100,6 +100,8 @@ def claim_due(
             Post.state == PostState.SCHEDULED,
             Post.due_at <= horizon,
             or_(Post.thread_parent_id.is_(None), parent_is_out),
+            # A post that carries a card waits for it (post_cards renders it on the cards queue).
+            or_(Post.card_state.is_(None), Post.card_state == CardState.READY),
         )
         .order_by(Post.due_at)
         .limit(limit)

@@ -1,5 +1,5 @@
-"""`scheduler demo`: the reference article in, its announcement and its best pull quote published
-on the outbox account, end to end.
+"""`scheduler demo`: the reference article in, its announcement and its best pull quote (with its
+quote card and alt text) published on the outbox account, end to end.
 
 It runs everything a real deployment runs (Redis, a Celery worker with the beat, the database)
 on one machine, starting a private Redis only when none answers at the configured URL.
@@ -26,8 +26,9 @@ from scheduler.config import get_settings
 from scheduler.demo_data import REFERENCE_ARTICLE, REFERENCE_URL
 from scheduler.models import Post, PostState, utcnow
 from scheduler.planning import format_local, zone
+from scheduler.render.browser import ChromiumMissing, chromium_path
 
-LEAD_SECONDS = 4
+LEAD_SECONDS = 6
 
 
 def run_demo(*, timeout: float) -> int:
@@ -59,14 +60,15 @@ def run_demo(*, timeout: float) -> int:
                 templates_dir=settings.templates_dir,
                 source=str(REFERENCE_ARTICLE),
             )
-            # The article's best pull quote, with its speaker, a moment after the announcement.
+            # The article's best pull quote, with its speaker and its quote card, a moment later.
             quote = newsroom.schedule_post(
                 session,
                 announce.article,
                 announce.account,
-                due_at=announce.due_at + timedelta(seconds=1),
+                due_at=announce.due_at + timedelta(seconds=2),
                 templates_dir=settings.templates_dir,
                 step="quote",
+                card=_card_if_possible(settings.chromium_path),
             )
             scheduled = [(p.id, p.step, p.due_at, p.text) for p in (announce, quote)]
             tz = zone(announce.account.timezone)
@@ -86,6 +88,16 @@ def run_demo(*, timeout: float) -> int:
             stop(worker)
         for private in started:
             private.stop()
+
+
+def _card_if_possible(chromium: Path | None) -> str | None:
+    """The quote card, when this machine can render one; else the demo goes on without it."""
+    try:
+        chromium_path(chromium)
+    except ChromiumMissing as error:
+        click.echo(f"note: no quote card this time: {error}")
+        return None
+    return "quote"
 
 
 def start_worker(redis_url: str, log_path: Path) -> subprocess.Popen[bytes]:

@@ -45,6 +45,12 @@ class PostState(enum.StrEnum):
     CANCELED = "canceled"
 
 
+class CardState(enum.StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
@@ -176,7 +182,15 @@ class Post(Base):
     thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     thread_index: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(Text)
+    # Images sent with the post: [{"path", "alt_text", "width", "height", "template", "key"}].
     media: Mapped[list[Any]] = mapped_column(default=list)
+    # The card the post carries (a template under templates/cards/ at a size); rendered on the cards
+    # queue. card_state: pending (not rendered yet: the dispatcher waits), ready, failed.
+    card_template: Mapped[str | None] = mapped_column(String(64))
+    card_size: Mapped[str | None] = mapped_column(String(16))
+    card_state: Mapped[str | None] = mapped_column(String(16), index=True)
+    # When a render was last asked for; also the token that tells a render its request still stands.
+    card_requested_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(16), default=PostState.SCHEDULED)
     # When the post is next to go out; moved forward by retries.
     due_at: Mapped[datetime]

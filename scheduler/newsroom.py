@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from scheduler import post_cards
 from scheduler.articles import ParsedArticle
 from scheduler.articles.quotes import PullQuote, pull_quotes
-from scheduler.models import Account, Article, Post, PostState, Quote, utcnow
+from scheduler.models import Account, Article, CardState, Post, PostState, Quote, utcnow
 from scheduler.networks import NETWORKS
 from scheduler.planning import (
     DEFAULT_SLOTS,
@@ -24,6 +25,7 @@ from scheduler.planning import (
     parse_time,
     zone,
 )
+from scheduler.render.cards import CardSize
 from scheduler.render.posts import RenderedPost, own_text, render_post
 from scheduler.render.text import AccountView, ArticleView, QuoteView
 
@@ -272,17 +274,26 @@ def schedule_post(
     templates_dir: Path,
     step: str = "announce",
     text: str | None = None,
+    card: str | None = None,
+    card_size: str | None = None,
 ) -> Post:
     """Render the step's post for the account (or take the editor's own text) and schedule it.
 
     A text of several parts is a thread: one post per part, each replying to the one before;
-    the first is returned.
+    the first is returned. With `card`, the first part carries that card (rendered on the cards
+    queue before the post is due; the post waits for it).
     """
     quote = choose_quote(session, article, account) if step == "quote" else None
     if step == "quote" and quote is None and text is None:
         raise NewsroomError(
             f"article {article.id} ({article.title!r}) has no pull quote with a known speaker; "
             "post another step, such as announce, or give the text yourself"
+        )
+    size = _card_size(templates_dir, card, card_size)
+    if card == "quote" and (quote or post_cards.best_quote(article)) is None:
+        raise NewsroomError(
+            f"article {article.id} ({article.title!r}) has no pull quote with a known speaker for a quote "
+            "card; use the headline card (--card headline)"
         )
     if text is not None:
         rendered = own_text(
@@ -304,10 +315,23 @@ def schedule_post(
             thread_index=index,
             thread_parent_id=posts[-1].id if posts else None,
         )
+        if card is not None and size is not None and not posts:
+            post_cards.ask_for_card(post, card, size)
         session.add(post)
         session.flush()
         posts.append(post)
     return posts[0]
+
+
+def _card_size(templates_dir: Path, card: str | None, size: str | None) -> CardSize | None:
+    if card is None:
+        if size is not None:
+            raise NewsroomError("a card size without a card: add --card quote (or headline, breaking)")
+        return None
+    try:
+        return post_cards.check_card(templates_dir, card, size)
+    except post_cards.CardRequestError as error:
+        raise NewsroomError(str(error)) from None
 
 
 def add_and_schedule(
@@ -320,13 +344,23 @@ def add_and_schedule(
     source: str | None = None,
     step: str = "announce",
     text: str | None = None,
+    card: str | None = None,
+    card_size: str | None = None,
 ) -> Post:
     """Everything `scheduler add` does, in the caller's one transaction: all of it or nothing."""
     account = find_account(session, account_name)
     due_at = due_time(session, when, account, now=utcnow())
     article = store_article(session, parsed, source=source)
     return schedule_post(
-        session, article, account, due_at=due_at, templates_dir=templates_dir, step=step, text=text
+        session,
+        article,
+        account,
+        due_at=due_at,
+        templates_dir=templates_dir,
+        step=step,
+        text=text,
+        card=card,
+        card_size=card_size,
     )
 
 
@@ -356,10 +390,16 @@ def pick_quote(session: Session, post_id: int, rank: int, *, templates_dir: Path
         )
     # Compare-and-set: the dispatcher may claim the post while the editor is choosing.
     for part, text in zip(chain, rendered.parts, strict=True):
+        # A card shows the quote too: it is made again, and the post waits for it.
+        card = (
+            {"card_state": CardState.PENDING, "card_requested_at": None, "media": []}
+            if part.card_template
+            else {}
+        )
         changed = session.execute(
             update(Post)
             .where(Post.id == part.id, Post.state.in_(editable))
-            .values(quote_id=quote.id, text=text, updated_at=utcnow())
+            .values(quote_id=quote.id, text=text, updated_at=utcnow(), **card)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not changed:

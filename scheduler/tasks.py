@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from scheduler import networks, publishing, subscriptions
+from datetime import timedelta
+from typing import Any
+
+from celery.signals import worker_process_shutdown
+
+from scheduler import networks, post_cards, publishing, subscriptions
 from scheduler.celery_app import celery_app
+from scheduler.config import get_settings
 from scheduler.db import session_scope
 from scheduler.models import utcnow
+from scheduler.render.browser import shared_renderer
 
 
 @celery_app.task(name="scheduler.tasks.tick")
@@ -15,7 +22,28 @@ def tick() -> int:
         dispatches = publishing.dispatch_due(session, now=utcnow())
     for dispatch in dispatches:
         publish_post.apply_async((dispatch.post_id,), eta=dispatch.due_at)
+    settings = get_settings()
+    with session_scope() as session:
+        card_posts = post_cards.claim_card_jobs(
+            session, now=utcnow(), retry_after=timedelta(seconds=settings.card_retry_seconds)
+        )
+    for post_id in card_posts:
+        render_card.delay(post_id)
     return len(dispatches)
+
+
+@celery_app.task(name="scheduler.tasks.render_card")  # on the cards queue: only its workers start Chromium
+def render_card(post_id: int) -> str:
+    settings = get_settings()
+    return post_cards.render_post_card(
+        session_scope, post_id, shared_renderer(settings.chromium_path), settings
+    )
+
+
+@worker_process_shutdown.connect
+def _close_browser(**_: Any) -> None:
+    # Prefork children leave through os._exit, past atexit: close this process's Chromium here.
+    shared_renderer().close()
 
 
 @celery_app.task(name="scheduler.tasks.publish_post")  # recovery comes from the database, not redelivery

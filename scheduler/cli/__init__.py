@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from scheduler import db, newsroom
 from scheduler.cli.common import USER_ERRORS, database, excerpt, fail, print_table, require_database
 from scheduler.config import get_settings
-from scheduler.models import PostState
+from scheduler.models import Post, PostState
 from scheduler.planning import format_local, zone
 
 
@@ -130,6 +130,8 @@ def post(post_id: int, quote_rank: int | None) -> None:
             fields.append(("published", format_local(found.published_at, tz)))
         if found.external_url:
             fields.append(("receipt", found.external_url))
+        if found.card_template:
+            fields.append(("card", _card_line(found)))
         if found.last_error:
             fields.append(("why", found.last_error))
         attempts = [
@@ -161,6 +163,13 @@ def post(post_id: int, quote_rank: int | None) -> None:
         print_table(("rank", "quote", "speaker", "score"), quotes)
     click.echo("attempts:")
     print_table(("kind", "started", "outcome", "detail", "worker"), attempts)
+
+
+def _card_line(post: Post) -> str:
+    what = f"{post.card_template} {post.card_size} ({post.card_state})"
+    for item in post.media:
+        what += f"\n{'':<11}{item['path']}\n{'':<11}alt: {item.get('alt_text') or '(none)'}"
+    return what
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -195,7 +204,8 @@ def demo(timeout: float) -> None:
 
 
 from scheduler.cli import articles as _articles  # noqa: E402  (registers its commands)
+from scheduler.cli import cards as _cards  # noqa: E402
 from scheduler.cli import feeds as _feeds  # noqa: E402
 from scheduler.cli import render as _render  # noqa: E402
 
-_ = (_articles, _feeds, _render)
+_ = (_articles, _cards, _feeds, _render)

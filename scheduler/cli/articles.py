@@ -43,6 +43,8 @@ def load_article(source: str, url: str | None = None) -> ParsedArticle:
 @click.option("--queue", "queue", is_flag=True, help="post at the account's next free slot")
 @click.option("--step", default="announce", show_default=True, help=STEPS_HELP)
 @click.option("--text", help="the post's text, instead of the step's template")
+@click.option("--card", "card", metavar="TEMPLATE", help="carry a card: quote, headline or breaking")
+@click.option("--card-size", metavar="WxH", help="the card's size [1200x675]; or square, portrait, link")
 def add(
     source: str,
     url: str | None,
@@ -52,6 +54,8 @@ def add(
     queue: bool,
     step: str,
     text: str | None,
+    card: str | None,
+    card_size: str | None,
 ) -> None:
     """Add an article (a web page's URL, an HTML file or a text file) and schedule its post."""
     settings = get_settings()
@@ -66,6 +70,8 @@ def add(
             source=source,
             step=step,
             text=text,
+            card=card,
+            card_size=card_size,
         )
         tz = zone(post.account.timezone)
         quotes = len(post.article.quotes) if post.article else 0
@@ -74,6 +80,11 @@ def add(
             f"{excerpt(post.text, 60)}"
         )
         click.echo(f"article {post.article_id}: {excerpt(parsed.title, 60)} ({quotes} pull quotes)")
+        if post.card_template:
+            click.echo(
+                f"card: {post.card_template} at {post.card_size}, rendered by a worker on the cards queue "
+                f"before the post is due (`scheduler post {post.id}` shows it)"
+            )
 
 
 @main.command()

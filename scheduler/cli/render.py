@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import click
 
@@ -12,12 +13,16 @@ from scheduler.cli.articles import load_article
 from scheduler.cli.common import fail
 from scheduler.config import get_settings
 from scheduler.demo_data import REFERENCE_ARTICLE, REFERENCE_URL
+from scheduler.post_cards import media_entry
 from scheduler.render import RenderError
+from scheduler.render.browser import CardRenderer
+from scheduler.render.card_store import CardStore, render_card
+from scheduler.render.cards import ALT_TEXT_LIMITS, DEFAULT_SIZE, CardContent, Theme, alt_text, card_page
 from scheduler.render.checks import NETWORKS, check_templates
 from scheduler.render.facets import bluesky_text
 from scheduler.render.length import Count, count
 from scheduler.render.posts import COUNTED_NETWORKS, STEPS, render_post
-from scheduler.render.text import AccountView
+from scheduler.render.text import AccountView, ArticleView
 
 
 @main.command()
@@ -59,26 +64,38 @@ def templates_check() -> None:
 @click.option("--json", "as_json", is_flag=True, help="a JSON list, for other programs")
 @click.option("--network", "networks", multiple=True, type=click.Choice(NETWORKS), help="[all]")
 @click.option("--step", "steps", multiple=True, help="[announce, quote, reshare]")
+@click.option("--cards/--no-cards", default=True, show_default=True, help="render the quote step's card")
 def preview(
-    source: str, url: str | None, as_json: bool, networks: tuple[str, ...], steps: tuple[str, ...]
+    source: str,
+    url: str | None,
+    as_json: bool,
+    networks: tuple[str, ...],
+    steps: tuple[str, ...],
+    cards: bool,
 ) -> None:
-    """What each network would get for each step: the text, its counted length and the limit."""
+    """What each network would get for each step: the text, its counted length and limit, and the card."""
     settings = get_settings()
     article = newsroom.preview_article(load_article(source, url))
     results = []
-    for network in networks or NETWORKS:
-        for step in steps or STEPS:
-            entry: dict[str, object] = {"network": network, "step": step, "card": None}
-            try:
-                rendered = render_post(settings.templates_dir, article, AccountView("preview", network), step)
-            except RenderError as error:
-                entry["error"] = str(error)
-            else:
-                entry["template"] = rendered.template
-                entry["parts"] = [
-                    _part(network, text, c) for text, c in zip(rendered.parts, rendered.counts, strict=True)
-                ]
-            results.append(entry)
+    with CardRenderer(settings.chromium_path) as renderer:
+        for network in networks or NETWORKS:
+            for step in steps or STEPS:
+                entry: dict[str, object] = {"network": network, "step": step, "card": None}
+                try:
+                    rendered = render_post(
+                        settings.templates_dir, article, AccountView("preview", network), step
+                    )
+                except RenderError as error:
+                    entry["error"] = str(error)
+                else:
+                    entry["template"] = rendered.template
+                    entry["parts"] = [
+                        _part(network, text, c)
+                        for text, c in zip(rendered.parts, rendered.counts, strict=True)
+                    ]
+                    if cards and step in CARD_STEPS:
+                        entry["card"] = _card(renderer, article, network, CARD_STEPS[step])
+                results.append(entry)
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return
@@ -94,7 +111,35 @@ def preview(
             label = f"part {index}, " if len(parts) > 1 else ""
             click.echo(f"   [{label}{part['length']}{limit}]")
             click.echo("\n".join(f"   | {line}" for line in str(part["text"]).splitlines()))
-        click.echo("   card: none yet (quote cards are not rendered yet)")
+        shown = entry["card"]
+        if isinstance(shown, dict) and "error" in shown:
+            click.echo(f"   card: cannot render: {shown['error']}")
+        elif isinstance(shown, dict):
+            click.echo(f"   card: {shown['path']} ({shown['template']}, {shown['width']}x{shown['height']})")
+            click.echo(f"   alt:  {shown['alt_text']}")
+
+
+# The card a step's post carries in the preview; the others carry one only when asked (`add --card`).
+CARD_STEPS = {"quote": "quote"}
+
+
+def _card(renderer: CardRenderer, article: ArticleView, network: str, template: str) -> dict[str, object]:
+    """The step's card for the article, rendered (or found in the media store) with its alt text."""
+    settings = get_settings()
+    quote = next((q for q in article.quotes if q.speaker), None)
+    content = CardContent(
+        title=article.title,
+        quote=quote.text if quote else "",
+        speaker=(quote.speaker or "") if quote else "",
+        site=article.site or (urlsplit(article.url or "").hostname or "").removeprefix("www."),
+    )
+    try:
+        page = card_page(settings.templates_dir, template, content, Theme(), DEFAULT_SIZE)
+        stored = render_card(renderer, CardStore(settings.resolved_media_dir), page)
+    except RenderError as error:
+        return {"template": template, "error": str(error)}
+    alt = alt_text(template, content, ALT_TEXT_LIMITS.get(network, min(ALT_TEXT_LIMITS.values())))
+    return {**media_entry(stored, alt)}
 
 
 def _part(network: str, text: str, counted: Count) -> dict[str, object]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import base64
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ CHROMIUM_FLAGS = (
     "--font-render-hinting=none",
 )
 PAGE_TIMEOUT_MS = 15_000
+REFRESH = re.compile(r"""http-equiv\s*=\s*["']?\s*refresh""", re.IGNORECASE)
 
 FIT_SCRIPT = (Path(__file__).parent / "card_fit.js").read_text(encoding="utf-8")
 GLYPH_SCRIPT = (Path(__file__).parent / "card_glyphs.js").read_text(encoding="utf-8")
@@ -54,7 +56,8 @@ class CardOverflow(RenderError):
 @dataclass(frozen=True)
 class Overflow:
     box: str
-    text: str
+    text: str  # its first 200 characters
+    length: int  # in characters as people count them (graphemes)
     overflow_px: float
     min_px: float | None
 
@@ -181,6 +184,14 @@ class CardRenderer:
         if self._size != card.size:
             page.set_viewport_size({"width": card.size.width, "height": card.size.height})
             self._size = card.size
+        if REFRESH.search(card.html):
+            raise RenderError(
+                f"cards/{card.template}.html.j2 refreshes the page (meta http-equiv=refresh): "
+                "a card is one still page; remove it"
+            )
+        if page.url != "about:blank":  # a previous card navigated away after all: start clean
+            self._restart_page()
+            page = self._page
         self._blocked.clear()
         page.set_content(card.html, wait_until="load")
         if self._blocked:
@@ -206,6 +217,13 @@ class CardRenderer:
                 "captureBeyondViewport": False,
             },
         )
+        if self._blocked or page.url != "about:blank":
+            where = self._blocked[0] if self._blocked else page.url
+            self._restart_page()
+            raise RenderError(
+                f"cards/{card.template}.html.j2 leaves the card for {where}: a card may only show what it "
+                "is given (card.image, theme.logo) and the fonts installed on this machine"
+            )
         return RenderedCard(base64.b64decode(shot["data"]), card.size, fitted)
 
     def _evaluate(self, script: str) -> Any:
@@ -234,6 +252,10 @@ class CardRenderer:
         cdp.send("DOM.disable")
         return sorted(fonts)
 
+    def _restart_page(self) -> None:
+        self._page.context.close()
+        self._new_page()
+
     def _restart(self) -> None:
         try:
             self.close()
@@ -243,7 +265,7 @@ class CardRenderer:
 
 def _page_report(value: dict[str, Any]) -> PageReport:
     overflows = tuple(
-        Overflow(item["box"], item["text"], float(item["overflow"]), item.get("min"))
+        Overflow(item["box"], item["text"], int(item["length"]), float(item["overflow"]), item.get("min"))
         for item in value["overflows"]
     )
     return PageReport({k: float(v) for k, v in value["sizes"].items()}, overflows)
@@ -251,13 +273,15 @@ def _page_report(value: dict[str, Any]) -> PageReport:
 
 def _overflow_message(card: CardPage, overflows: tuple[Overflow, ...]) -> str:
     first = overflows[0]
-    text = " ".join(first.text.split())
     floor = f" even at its smallest font size ({first.min_px:g} px)" if first.min_px else ""
-    what = f"the {first.box} ({len(text)} characters)" if text else f"the {first.box}"
+    plural = "" if first.length == 1 else "s"
+    what = f"the {first.box} ({first.length} character{plural})" if first.length else f"the {first.box}"
     advice = "choose a shorter quote" if first.box == "quote" else f"shorten the {first.box}"
+    if card.size.height < 1350:
+        advice += " or a taller card size (such as 1080x1350)"
     return (
-        f"{what} does not fit the {card.template} card at {card.size.name}{floor}: "
-        f"{advice}, or a taller size ({first.overflow_px:.0f} px over)"
+        f"{what} does not fit the {card.template} card at {card.size.name}{floor} "
+        f"({first.overflow_px:.0f} px over): {advice}"
     )
 
 

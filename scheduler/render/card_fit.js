@@ -55,7 +55,8 @@
     if (over > 0) {
       overflows.push({
         box: el.dataset.fit || el.dataset.box,
-        text: el.innerText.slice(0, 2000),
+        text: el.innerText.slice(0, 200),
+        length: [...new Intl.Segmenter().segment(el.innerText.trim())].length,
         overflow: over,
         min: el.dataset.fit ? parseFloat(el.dataset.fitMin || "16") : null,
       });

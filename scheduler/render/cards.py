@@ -228,7 +228,7 @@ def card_page(
             f"no card template {template!r}: add {name} under {templates_dir} (cards there: {known})"
         ) from None
     except jinja2.TemplateSyntaxError as error:
-        where = error.filename or str(templates_dir / (error.name or name))
+        where = error.name or name
         raise RenderError(
             f"{where}, line {error.lineno}: {error.message}",
             template=error.name or name,
