@@ -241,3 +241,65 @@ def test_the_beat_polls_a_feed_and_its_new_item_is_scheduled_for_every_account(
         assert {p.account.name for p in posts} == {"city", "metro"}
         assert all(p.article.title == "A new bridge opens" and p.due_at > now for p in posts)
     assert [path for _, path, _ in http_server.requests].count("/feed.xml") == 1  # one poll, not one per tick
+
+
+def process_names(worker: Worker) -> list[str]:
+    import psutil
+
+    return [child.name() for child in psutil.Process(worker.process.pid).children(recursive=True)]
+
+
+def test_a_post_with_a_card_waits_for_the_cards_worker_and_goes_out_with_it(
+    database_url: str, redis_url: str, isolated_settings: Path, workers: list[Worker]
+) -> None:
+    """Publishing and cards on separate workers: only the cards worker starts Chromium."""
+    outbox = isolated_settings / "outbox"
+    parsed = parse_text(
+        read_text_file(REFERENCE_ARTICLE, max_bytes=1_000_000), canonical_url="https://e.com/kim"
+    )
+    with db.session_scope(database_url) as session:
+        desk = newsroom.add_account(session, "desk", "outbox", "Europe/London", {"folder": str(outbox)})
+        article = newsroom.store_article(session, parsed)
+        post_id = newsroom.schedule_post(
+            session,
+            article,
+            desk,
+            due_at=utcnow() + timedelta(seconds=12),
+            templates_dir=get_settings().templates_dir,
+            step="quote",
+            card="quote",
+            card_size="square",
+        ).id
+    env = worker_env(database_url, redis_url, isolated_settings)
+    publisher = start_worker(
+        "publisher", env, isolated_settings / "logs", beat=True, queues="publish,default"
+    )
+    workers.append(publisher)
+    publisher.wait_ready()
+    # No cards worker yet: the post is due soon but waits, still scheduled, for its card.
+    time.sleep(3)
+    with db.session_scope(database_url) as session:
+        post = session.get(Post, post_id)
+        assert post is not None and post.card_state == "pending" and post.state == PostState.SCHEDULED
+    cards = start_worker("cards", env, isolated_settings / "logs", beat=False, queues="cards", concurrency=1)
+    workers.append(cards)
+    cards.wait_ready()
+    wait_until(all_published(database_url, 1), 60, "the post with its card", workers)
+
+    with db.session_scope(database_url) as session:
+        post = session.get(Post, post_id)
+        assert post is not None and post.card_state == "ready"
+        media = post.media[0]
+        assert post.published_at is not None and post.published_at >= post.due_at
+    landed = json.loads(Path(post.external_url.removeprefix("file://")).read_text())
+    assert landed["media"][0]["alt_text"] == media["alt_text"]
+    assert media["alt_text"].startswith("Quote card: “") and "— Kim Kardashian" in media["alt_text"]
+    copied = outbox / landed["media"][0]["file"]
+    assert copied.read_bytes() == Path(media["path"]).read_bytes()
+    assert copied.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (media["width"], media["height"]) == (
+        1080,
+        1080,
+    )
+    # The warm browser lives in the cards worker only.
+    assert not any("chrom" in name for name in process_names(publisher))
+    assert any("chrom" in name for name in process_names(cards))

@@ -45,12 +45,20 @@ class Worker:
 
 
 def start_worker(
-    name: str, env: dict[str, str], log_dir: Path, *, beat: bool, concurrency: int = 2
+    name: str,
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    beat: bool,
+    concurrency: int = 2,
+    queues: str | None = None,
 ) -> Worker:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     scheduler = str(Path(sys.executable).parent / "scheduler")
     command = [scheduler, "worker", "--concurrency", str(concurrency), "--beat" if beat else "--no-beat"]
+    if queues:
+        command += ["--queues", queues]
     command += ["--hostname", f"{name}@%h"]
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -175,14 +175,25 @@ def _card_line(post: Post) -> str:
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--concurrency", "-c", type=int, default=None, help="worker processes (default: one per CPU)")
 @click.option("--beat/--no-beat", default=True, show_default=True, help="embed the beat (one per deployment)")
+@click.option(
+    "--queues",
+    "-Q",
+    help="only these queues, comma-separated (publish, render, cards, feeds, default) [all]; "
+    "`-Q cards` makes a cards worker, `-Q publish,render,feeds,default` a worker without a browser",
+)
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
-def worker(concurrency: int | None, beat: bool, celery_args: tuple[str, ...]) -> None:
+def worker(concurrency: int | None, beat: bool, queues: str | None, celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker for every queue, with the beat embedded: everything for one machine."""
     from scheduler.celery_app import WORKER_QUEUES, celery_app
 
     require_database()
     settings = get_settings()
-    argv = ["worker", "-Q", WORKER_QUEUES, "--loglevel", "INFO"]
+    known = WORKER_QUEUES.split(",")
+    chosen = [name.strip() for name in (queues or WORKER_QUEUES).split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        fail(f"unknown queue(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(known)}")
+    argv = ["worker", "-Q", ",".join(chosen), "--loglevel", "INFO"]
     if beat:
         argv += ["--beat", "--schedule", str(settings.var_dir / "celerybeat-schedule")]
     if concurrency:
