@@ -28,6 +28,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/cards.py
 
 clean:
 	rm -rf $(VENV) var

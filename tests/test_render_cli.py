@@ -45,7 +45,8 @@ def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_templates_check_passes_on_the_shipped_templates(templates: Path) -> None:
     result = run("templates", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 3 templates, 12 renders")
+    # 3 post templates for 4 networks, 3 card templates at 4 sizes.
+    assert result.stdout.startswith("ok: 6 templates, 24 renders")
 
 
 def test_templates_check_names_file_and_line_of_an_undefined_name_and_a_syntax_error(templates: Path) -> None:
@@ -64,7 +65,26 @@ def test_templates_check_names_file_and_line_of_an_undefined_name_and_a_syntax_e
     ), lines
     # Every network the default template serves is reported, each on its own line.
     assert sum(line.startswith(f"{announce}:{undefined_line}: for ") for line in lines) == 4
-    assert lines[-1] == "error: 5 problem(s) in 4 templates, 11 renders"  # x's quote no longer compiles
+    assert lines[-1] == "error: 5 problem(s) in 7 templates, 23 renders"  # x's quote no longer compiles
+
+
+@pytest.mark.parametrize(
+    ("mistake", "expected"),
+    [
+        ("{{ card.quote }", "unexpected '}'"),
+        ("{{ card.nope.deeper }}", "no field 'nope': card has title, quote, speaker, site, image, label;"),
+    ],
+)
+def test_templates_check_names_file_and_line_of_a_card_template_error(
+    templates: Path, mistake: str, expected: str
+) -> None:
+    card = templates / "cards" / "breaking.html.j2"
+    lines = card.read_text().splitlines()
+    where = next(i for i, line in enumerate(lines, start=1) if "{{ card.title }}" in line)
+    card.write_text(card.read_text().replace("{{ card.title }}", mistake))
+    result = run("templates", "check")
+    assert result.returncode == 1
+    assert f"{card}:{where}: at 1200x675: {expected}" in result.stderr, result.stderr
 
 
 def test_preview_shows_each_network_and_step_with_its_length(templates: Path) -> None:

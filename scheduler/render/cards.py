@@ -252,9 +252,27 @@ def card_page(
     }
     try:
         html = compiled.render(context)
+    except jinja2.UndefinedError as error:
+        raise located_error(compiled, error, _undefined_reason(error.message or "", context)) from None
     except Exception as error:  # the designer's template, not our code: say where
         raise located_error(compiled, error) from None
     return CardPage(template, html, size, card_key(templates_dir, template, content, theme, size), content)
+
+
+MISSING_KEY = re.compile(r"has no attribute '(?P<field>\w+)'|'(?P<name>\w+)' is undefined")
+
+
+def _undefined_reason(message: str, context: dict[str, Any]) -> str:
+    """Name what a card template can use, not Jinja's "'dict object' has no attribute"."""
+    match = MISSING_KEY.search(message)
+    fields = "; ".join(
+        f"{name} has {', '.join(value)}" for name, value in context.items() if isinstance(value, dict)
+    )
+    if match and match["field"]:
+        return f"no field {match['field']!r}: {fields}"
+    if match and match["name"]:
+        return f"{match['name']!r} is not known to card templates: they see card, theme, size ({fields})"
+    return f"{message}; check the names the template uses"
 
 
 def card_key(templates_dir: Path, template: str, content: CardContent, theme: Theme, size: CardSize) -> str:

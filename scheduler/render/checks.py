@@ -1,4 +1,5 @@
-"""`scheduler templates check`: every post template compiled, and rendered for every network it serves."""
+"""`scheduler templates check`: every post template compiled, and rendered for every network it serves;
+every card template's HTML made at every size."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from scheduler.render import RenderError
+from scheduler.render.cards import SIZES, CardContent, Theme, card_page, card_template_names
 from scheduler.render.posts import COUNTED_NETWORKS, render_post
 from scheduler.render.templates import environment
 from scheduler.render.text import AccountView, ArticleView
@@ -59,7 +61,32 @@ def check_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
             except RenderError as error:
                 line = error.line if error.template == path.relative_to(templates_dir).as_posix() else None
                 problems.append(TemplateProblem(path, line, f"for {network}: {error.reason}"))
-    return CheckReport(len(paths), renders, tuple(problems))
+    cards = check_card_templates(templates_dir, article)
+    return CheckReport(len(paths) + cards.templates, renders + cards.renders, (*problems, *cards.problems))
+
+
+def check_card_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
+    """Every card template's HTML made at every named size for `article` (the browser's fit is not run)."""
+    quote = next((q for q in article.quotes if q.speaker), None)
+    content = CardContent(
+        title=article.title,
+        quote=quote.text if quote else "A quote to check the card with.",
+        speaker=(quote.speaker or "") if quote else "A. Speaker",
+        site=article.site or "Example News",
+    )
+    names = card_template_names(templates_dir)
+    problems: list[TemplateProblem] = []
+    renders = 0
+    for name in names:
+        for size in SIZES.values():
+            renders += 1
+            try:
+                card_page(templates_dir, name, content, Theme(), size)
+            except RenderError as error:
+                where = templates_dir / (error.template or f"cards/{name}.html.j2")
+                problems.append(TemplateProblem(where, error.line, f"at {size.name}: {error.reason}"))
+                break
+    return CheckReport(len(names), renders, tuple(problems))
 
 
 def _served_networks(posts: Path, folder: str, step: str) -> list[str]:
