@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     feed_max_age_hours: float = Field(default=24.0, gt=0)
     # New items taken in one poll; the rest wait for the next, so one poll stays short.
     feed_items_per_poll: int = Field(default=10, gt=0)
+
+    # Fernet key(s) for account secrets, comma-separated (the first encrypts); see scheduler/vault.py.
+    secret_key: SecretStr | None = Field(default=None, repr=False)
+    # Where the X API answers (tests point it at their fake server); tweepy's hosts are rewritten to it.
+    x_api_url: str = "https://api.x.com"
+    # Network calls: the longest one request may take before it counts as a timeout.
+    network_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # Cards: Debian's Chromium unless set; Playwright never downloads a browser.
     chromium_path: Path | None = None

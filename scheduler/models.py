@@ -110,6 +110,13 @@ class Account(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Network-specific, non-secret settings (for the outbox: folder, simulated delays).
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # API tokens and passwords as one Fernet token (scheduler.vault); never logged, never shown.
+    secrets: Mapped[str | None] = mapped_column(Text)
+    # active, or reconnect: its credentials stopped working and an editor must add them again.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    # The network asked us to wait (a rate limit): none of the account's posts go out before this.
+    held_until: Mapped[datetime | None]
+    hold_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="account")

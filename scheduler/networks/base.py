@@ -18,6 +18,27 @@ class Media:
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The article a post links to, for networks that show a link card (Bluesky's external embed)."""
+
+    url: str
+    title: str
+    description: str = ""
+    # The article's lead image as a local file, for the card's thumbnail.
+    image_path: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """What `accounts check` learns when the credentials work: who they are and facts to keep."""
+
+    handle: str
+    user_id: str | None = None
+    # Non-secret facts stored in the account's options (Mastodon: max_characters; X: user_id).
+    options: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OutgoingPost:
     """What an adapter needs to publish one post, and to find it again."""
 
@@ -29,6 +50,9 @@ class OutgoingPost:
     media: tuple[Media, ...] = field(default=())
     # In a thread: the network's id of the post this one replies to.
     reply_to: str | None = None
+    # In a thread on Bluesky a reply names its thread's root too: the root's network id.
+    thread_root: str | None = None
+    link: LinkCard | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,12 @@ class AuthExpired(NetworkError):
     outcome = "auth_expired"
 
 
+class OutcomeUnknown(Exception):
+    """The request may have reached the network and we cannot tell whether the post went out (a read
+    timeout, a connection dropped after sending). Not a NetworkError: nothing may be sent again until
+    the reconciler has looked the post up with `find`."""
+
+
 class Network(Protocol):
     name: str
 
@@ -78,4 +108,8 @@ class Network(Protocol):
 
     def find(self, post: OutgoingPost) -> Receipt | None:
         """Look the post up on the network; None if it is not there."""
+        ...
+
+    def check(self) -> AccountCheck:
+        """Prove the account's credentials work (AuthExpired when they do not)."""
         ...

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scheduler.networks.base import OutgoingPost, Permanent, Receipt
+from scheduler.networks.base import AccountCheck, OutgoingPost, Permanent, Receipt
 
 
 @dataclass
@@ -61,6 +61,17 @@ class OutboxNetwork:
             if document.get("key") == post.key:  # not a post of the same id from an earlier database
                 return Receipt(external_id=document["external_id"], url=path.as_uri())
         return None
+
+    def check(self) -> AccountCheck:
+        """The outbox has no credentials: it works when its folder can be written."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = self.folder / f".check-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise Permanent(f"the outbox folder {self.folder} cannot be written: {error.strerror}") from None
+        return AccountCheck(handle=str(self.folder))
 
     def _copy_media(self, external_id: str, index: int, source: str) -> str:
         path = Path(source)
