@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     reconcile_seconds: float = Field(default=5.0, gt=0)
     max_attempts: int = Field(default=5, gt=0)
     retry_backoff_seconds: float = Field(default=30.0, gt=0)
+    retry_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     max_article_bytes: int = Field(default=2_000_000, gt=0)
 
     # Fetching pages and feeds: tests set allow_private_urls for their server on 127.0.0.1.

@@ -13,11 +13,11 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url, or_, select, update
+from sqlalchemy import Engine, Select, and_, create_engine, event, make_url, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from scheduler.config import get_settings
-from scheduler.models import CardState, Post, PostState
+from scheduler.models import Account, AccountStatus, CardState, Post, PostState
 
 _engines: dict[tuple[int, str], Engine] = {}
 _session_factories: dict[Engine, sessionmaker[Session]] = {}
@@ -102,6 +102,7 @@ def claim_due(
             or_(Post.thread_parent_id.is_(None), parent_is_out),
             # A post that carries a card waits for it (post_cards renders it on the cards queue).
             or_(Post.card_state.is_(None), Post.card_state == CardState.READY),
+            Post.account_id.not_in(blocked_accounts(now)),
         )
         .order_by(Post.due_at)
         .limit(limit)
@@ -116,6 +117,16 @@ def claim_due(
         .execution_options(synchronize_session=False)
     )
     return [(row.id, row.due_at) for row in session.execute(statement)]
+
+
+def blocked_accounts(now: datetime) -> Select[tuple[int]]:
+    """Accounts whose posts must wait: rate-limited until a reset, or needing to be reconnected."""
+    return select(Account.id).where(
+        or_(
+            and_(Account.held_until.is_not(None), Account.held_until > now),
+            Account.status != AccountStatus.ACTIVE,
+        )
+    )
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -45,6 +45,12 @@ class PostState(enum.StrEnum):
     CANCELED = "canceled"
 
 
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    # Its credentials were refused: its posts wait until an editor reconnects it.
+    RECONNECT = "reconnect"
+
+
 class CardState(enum.StrEnum):
     PENDING = "pending"
     READY = "ready"
@@ -113,7 +119,7 @@ class Account(Base):
     # API tokens and passwords as one Fernet token (scheduler.vault); never logged, never shown.
     secrets: Mapped[str | None] = mapped_column(Text)
     # active, or reconnect: its credentials stopped working and an editor must add them again.
-    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status: Mapped[str] = mapped_column(String(16), default=AccountStatus.ACTIVE, server_default="active")
     # The network asked us to wait (a rate limit): none of the account's posts go out before this.
     held_until: Mapped[datetime | None]
     hold_reason: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import random
 import secrets
 import socket
 import time
@@ -17,18 +18,16 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.config import Settings, get_settings
-from scheduler.db import claim_due
-from scheduler.models import Account, Attempt, Post, PostState, utcnow
+from scheduler.db import blocked_accounts, claim_due
+from scheduler.models import Account, AccountStatus, Attempt, Post, PostState, utcnow
 from scheduler.networks import AccountSettings
 from scheduler.networks.base import (
     AuthExpired,
-    Media,
     Network,
     NetworkError,
     OutgoingPost,
@@ -37,8 +36,10 @@ from scheduler.networks.base import (
     Receipt,
     Transient,
 )
+from scheduler.outgoing import OUTGOING_COLUMNS, account_settings, outgoing_post
 from scheduler.render.length import count
 from scheduler.render.posts import COUNTED_NETWORKS
+from scheduler.vault import VaultError
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ def publish(
     if isinstance(claim, Result):
         return claim
     outgoing, account, token, attempt_id = claim
+    if isinstance(account, VaultError):
+        # The operator's setup, not the post: retried with backoff, then failed with what to do.
+        return _record_failure(sessions, post_id, token, attempt_id, Transient(str(account)), settings)
     if (problem := over_limit(account, outgoing.text)) is not None:
         # Text edited past the limit after it was scheduled: the network would refuse it, so do not send it.
         return _record_failure(sessions, post_id, token, attempt_id, Permanent(problem), settings)
@@ -140,7 +144,7 @@ def over_limit(account: AccountSettings, text: str) -> str | None:
 
 def _claim_for_publishing(
     sessions: SessionFactory, post_id: int, settings: Settings
-) -> tuple[OutgoingPost, AccountSettings, str, int] | Result:
+) -> tuple[OutgoingPost, AccountSettings | VaultError, str, int] | Result:
     # Core statements rather than ORM loads: on SQLite every write transaction holds the one write
     # lock, so the time spent inside it bounds how many posts a second all workers can publish.
     while True:
@@ -149,7 +153,12 @@ def _claim_for_publishing(
         with sessions() as session:
             won = session.execute(
                 update(Post)
-                .where(Post.id == post_id, Post.state == PostState.QUEUED, Post.due_at <= now)
+                .where(
+                    Post.id == post_id,
+                    Post.state == PostState.QUEUED,
+                    Post.due_at <= now,
+                    Post.account_id.not_in(blocked_accounts(now)),
+                )
                 .values(
                     state=PostState.PUBLISHING,
                     lease_token=token,
@@ -161,9 +170,17 @@ def _claim_for_publishing(
                 .execution_options(synchronize_session=False)
             ).first()
             if won is not None:
-                account = _account_settings(session, won.account_id)
                 attempt_id = _start_attempt(session, post_id, "publish", now)
-                return _outgoing(session, post_id, account.name, won), account, token, attempt_id
+                try:
+                    account: AccountSettings | VaultError = account_settings(
+                        session, won.account_id, settings
+                    )
+                except VaultError as error:
+                    account = error
+                name = account.name if isinstance(account, AccountSettings) else ""
+                return outgoing_post(session, post_id, name, won, settings), account, token, attempt_id
+            if (held := _account_blocked(session, post_id, now)) is not None:
+                return held
             current = session.execute(select(Post.state, Post.due_at).where(Post.id == post_id)).first()
         if current is None or current.state != PostState.QUEUED:
             return Result(Outcome.NOT_CLAIMED, detail=f"post is {current.state if current else 'gone'}")
@@ -173,11 +190,32 @@ def _claim_for_publishing(
         time.sleep(max(early.total_seconds(), 0.001))  # never publish before the due time, even by a few ms
 
 
-def _account_settings(session: Session, account_id: int) -> AccountSettings:
+def _account_blocked(session: Session, post_id: int, now: datetime) -> Result | None:
+    """A queued post whose account was held or lost its credentials after the claim goes back to wait."""
     row = session.execute(
-        select(Account.name, Account.network, Account.options).where(Account.id == account_id)
-    ).one()
-    return AccountSettings(row.name, row.network, row.options or {})
+        select(Account.held_until, Account.status, Account.hold_reason, Post.due_at)
+        .join(Post, Post.account_id == Account.id)
+        .where(Post.id == post_id, Post.state == PostState.QUEUED)
+    ).first()
+    if row is None:
+        return None
+    held = row.held_until is not None and row.held_until > now
+    if not held and row.status == AccountStatus.ACTIVE:
+        return None
+    values: dict[str, object] = {
+        "state": PostState.SCHEDULED,
+        "last_error": row.hold_reason,
+        "updated_at": now,
+    }
+    if held:
+        values["due_at"] = max(row.due_at, row.held_until)
+    session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.state == PostState.QUEUED)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return Result(Outcome.NOT_CLAIMED, detail=f"account held: {row.hold_reason}")
 
 
 def _start_attempt(session: Session, post_id: int, kind: str, now: datetime) -> int:
@@ -186,24 +224,6 @@ def _start_attempt(session: Session, post_id: int, kind: str, now: datetime) -> 
         .values(post_id=post_id, kind=kind, started_at=now, worker=worker_name())
         .returning(Attempt.id)
     ).scalar_one()
-
-
-OUTGOING_COLUMNS = (Post.key, Post.account_id, Post.text, Post.media, Post.due_at, Post.thread_parent_id)
-
-
-def _outgoing(session: Session, post_id: int, account_name: str, row: Any) -> OutgoingPost:
-    reply_to = None
-    if row.thread_parent_id is not None:
-        reply_to = session.scalar(select(Post.external_id).where(Post.id == row.thread_parent_id))
-    return OutgoingPost(
-        post_id=post_id,
-        key=row.key,
-        account=account_name,
-        text=row.text,
-        due_at=row.due_at,
-        media=tuple(Media(path=item["path"], alt_text=item.get("alt_text", "")) for item in row.media or ()),
-        reply_to=reply_to,
-    )
 
 
 def _finish_attempt(session: Session, attempt_id: int, outcome: str, detail: str = "") -> None:
@@ -273,26 +293,58 @@ def _record_failure(
         _finish_attempt(session, attempt_id, error.outcome, message)
         attempts = session.scalar(select(Post.attempt_count).where(Post.id == post_id)) or 0
         retry_at: datetime | None = None
+        account_id = session.scalar(select(Post.account_id).where(Post.id == post_id))
         if isinstance(error, RateLimited):
             retry_at = max(error.reset_at, now)
+            # The limit is the account's: its other posts wait for the reset too.
+            hold_account(
+                session, account_id, until=retry_at, reason=f"rate limited by the network: {message}"
+            )
+        elif isinstance(error, AuthExpired):
+            # Not the post's fault: it keeps its place and goes out once an editor reconnects the account.
+            mark_reconnect(session, account_id, reason=message)
+            held = f"held: the account's credentials no longer work ({message}); reconnect it"
+            _move(session, post_id, token, state=PostState.SCHEDULED, last_error=held)
+            log.warning("post %s held: account %s needs reconnecting", post_id, account_id)
+            return Result(Outcome.RETRY_SCHEDULED, detail=held)
         elif isinstance(error, Transient) and attempts < settings.max_attempts:
-            retry_at = now + timedelta(seconds=settings.retry_backoff_seconds * 2 ** (attempts - 1))
+            retry_at = now + backoff(attempts, settings)
         if retry_at is not None:
             _move(session, post_id, token, state=PostState.SCHEDULED, due_at=retry_at, last_error=message)
             log.warning("post %s: %s; trying again at %s", post_id, message, retry_at.isoformat())
             return Result(Outcome.RETRY_SCHEDULED, due_at=retry_at, detail=message)
-        if isinstance(error, Transient):
-            reason = f"gave up after {attempts} attempts: {message}"
-        elif isinstance(error, AuthExpired):
-            reason = f"the account's credentials no longer work, reconnect it: {message}"
-        else:
-            reason = message
+        reason = f"gave up after {attempts} attempts: {message}" if isinstance(error, Transient) else message
         if _move(session, post_id, token, state=PostState.FAILED, last_error=reason):
             fail_thread_replies(
                 session, post_id, reason=f"the post it replies to ({post_id}) failed: {reason}"
             )
     log.warning("post %s failed: %s", post_id, reason)
     return Result(Outcome.FAILED, detail=reason)
+
+
+def backoff(attempts: int, settings: Settings) -> timedelta:
+    """Exponential, capped, with equal jitter: posts that failed together do not retry together."""
+    ceiling = min(settings.retry_backoff_seconds * 2 ** (attempts - 1), settings.retry_backoff_max_seconds)
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
+def hold_account(session: Session, account_id: int | None, *, until: datetime, reason: str) -> None:
+    """None of the account's posts is claimed before `until` (a later hold only ever extends it)."""
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id, or_(Account.held_until.is_(None), Account.held_until < until))
+        .values(held_until=until, hold_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_reconnect(session: Session, account_id: int | None, *, reason: str) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(status=AccountStatus.RECONNECT, hold_reason=f"credentials rejected: {reason}")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fail_thread_replies(session: Session, post_id: int, *, reason: str) -> list[int]:
@@ -368,8 +420,19 @@ def reconcile(
         if not won:
             return Result(Outcome.NOT_CLAIMED)
         row = session.execute(select(*OUTGOING_COLUMNS).where(Post.id == post_id)).one()
-        account = _account_settings(session, row.account_id)
-        outgoing = _outgoing(session, post_id, account.name, row)
+        try:
+            account = account_settings(session, row.account_id, settings)
+        except VaultError as error:
+            # Nothing is sent until the network can be asked: the post waits, saying why.
+            _hold(
+                session,
+                post_id,
+                token,
+                until=now + timedelta(seconds=settings.retry_backoff_seconds),
+                message=str(error),
+            )
+            return Result(Outcome.UNKNOWN, detail=str(error))
+        outgoing = outgoing_post(session, post_id, account.name, row, settings)
         attempt_id = _start_attempt(session, post_id, "find", now)
 
     try:

@@ -140,7 +140,8 @@ def test_transient_errors_retry_with_backoff_then_give_up(sessions, outbox: Path
                 session.execute(
                     update(Post).where(Post.id == post_id).values(state="queued", due_at=utcnow())
                 )
-    assert backoffs[0] == pytest.approx(30, abs=1) and backoffs[1] == pytest.approx(60, abs=1)
+    # Exponential with equal jitter: the n-th wait is between half and all of 30 s × 2^(n-1).
+    assert 15 - 1 <= backoffs[0] <= 30 + 1 and 30 - 1 <= backoffs[1] <= 60 + 1
     assert result.outcome is Outcome.FAILED
     post, attempts = load(sessions, post_id)
     assert post.state == PostState.FAILED and post.last_error.startswith("gave up after 3 attempts: 503")
@@ -159,11 +160,66 @@ def test_rate_limited_posts_wait_for_the_reset(sessions, outbox: Path) -> None:
     assert attempt.outcome == "rate_limited"
 
 
+def test_a_rate_limit_holds_the_accounts_other_posts_until_the_reset(sessions, outbox: Path) -> None:
+    reset = utcnow() + timedelta(minutes=15)
+    network = ScriptedNetwork(outbox, [RateLimited("429 too many requests", reset_at=reset)])
+    limited = queued_post(sessions, outbox)
+    already_queued = queued_post(sessions, outbox)
+    publishing.publish(sessions, limited, lambda _: network, settings=SETTINGS)
+    with sessions() as session:
+        account = session.scalar(select(Account).where(Account.name == "desk"))
+        assert account.held_until == reset and "429" in account.hold_reason
+        waiting = Post(
+            account=account, text="Later", state=PostState.SCHEDULED, due_at=utcnow(), scheduled_for=utcnow()
+        )
+        other = newsroom.add_account(session, "other", "outbox", "UTC", {"folder": str(outbox)})
+        free = Post(
+            account=other, text="Free", state=PostState.SCHEDULED, due_at=utcnow(), scheduled_for=utcnow()
+        )
+        session.add_all([waiting, free])
+        session.flush()
+        waiting_id, free_id = waiting.id, free.id
+    # A post claimed before the 429 reached its worker goes back to wait for the reset, unsent.
+    assert publishing.publish(sessions, already_queued, lambda _: network, settings=SETTINGS).outcome is (
+        Outcome.NOT_CLAIMED
+    )
+    post, attempts = load(sessions, already_queued)
+    assert post.state == PostState.SCHEDULED and post.due_at == reset and attempts == []
+    with sessions() as session:
+        claimed = {d.post_id for d in publishing.dispatch_due(session, now=utcnow(), settings=SETTINGS)}
+    assert claimed == {free_id}, "only the other account's post; the held account's wait"
+    with sessions() as session:
+        later = {
+            d.post_id
+            for d in publishing.dispatch_due(session, now=reset + timedelta(seconds=1), settings=SETTINGS)
+        }
+    assert {limited, already_queued, waiting_id} <= later
+    assert network.calls == 1
+
+
+def test_expired_credentials_hold_the_account_until_it_is_reconnected(sessions, outbox: Path) -> None:
+    network = ScriptedNetwork(outbox, [AuthExpired("401 invalid token")])
+    post_id = queued_post(sessions, outbox)
+    result = publishing.publish(sessions, post_id, lambda _: network, settings=SETTINGS)
+    assert result.outcome is Outcome.RETRY_SCHEDULED
+    post, [attempt] = load(sessions, post_id)
+    assert post.state == PostState.SCHEDULED and "reconnect" in post.last_error
+    assert attempt.outcome == "auth_expired"
+    with sessions() as session:
+        account = session.scalar(select(Account).where(Account.name == "desk"))
+        assert account.status == "reconnect" and "401 invalid token" in account.hold_reason
+        assert publishing.dispatch_due(session, now=utcnow() + timedelta(days=1), settings=SETTINGS) == []
+        account.status = "active"  # what reconnecting the account does
+    with sessions() as session:
+        assert [d.post_id for d in publishing.dispatch_due(session, now=utcnow(), settings=SETTINGS)] == [
+            post_id
+        ]
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
         (Permanent("status is a duplicate"), "status is a duplicate"),
-        (AuthExpired("401 invalid token"), "reconnect it: 401 invalid token"),
     ],
 )
 def test_permanent_failures_are_shown_with_their_reason(sessions, outbox: Path, error, reason: str) -> None:
