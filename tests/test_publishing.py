@@ -169,10 +169,10 @@ def test_a_rate_limit_holds_the_accounts_other_posts_until_the_reset(sessions, o
     with sessions() as session:
         account = session.scalar(select(Account).where(Account.name == "desk"))
         assert account.held_until == reset and "429" in account.hold_reason
+        other = newsroom.add_account(session, "other", "outbox", "UTC", {"folder": str(outbox)})
         waiting = Post(
             account=account, text="Later", state=PostState.SCHEDULED, due_at=utcnow(), scheduled_for=utcnow()
         )
-        other = newsroom.add_account(session, "other", "outbox", "UTC", {"folder": str(outbox)})
         free = Post(
             account=other, text="Free", state=PostState.SCHEDULED, due_at=utcnow(), scheduled_for=utcnow()
         )
