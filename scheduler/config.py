@@ -50,6 +50,13 @@ class Settings(BaseSettings):
 
     # Fernet key(s) for account secrets, comma-separated (the first encrypts); see scheduler/vault.py.
     secret_key: SecretStr | None = Field(default=None, repr=False)
+    # Secrets for `accounts add` and `accounts reconnect` when they are not given on standard input.
+    x_api_key: SecretStr | None = Field(default=None, repr=False)
+    x_api_secret: SecretStr | None = Field(default=None, repr=False)
+    x_access_token: SecretStr | None = Field(default=None, repr=False)
+    x_access_token_secret: SecretStr | None = Field(default=None, repr=False)
+    mastodon_access_token: SecretStr | None = Field(default=None, repr=False)
+    bluesky_app_password: SecretStr | None = Field(default=None, repr=False)
     # Where the X API answers (tests point it at their fake server); tweepy's hosts are rewritten to it.
     x_api_url: str = "https://api.x.com"
     # Network calls: the longest one request may take before it counts as a timeout.

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from sqlalchemy.exc import OperationalError
 
-from scheduler import db, newsroom
+from scheduler import connections, db, newsroom
 from scheduler.cli.common import USER_ERRORS, database, excerpt, fail, print_table, require_database
 from scheduler.config import get_settings
 from scheduler.models import Post, PostState
@@ -48,30 +47,6 @@ def accounts_list() -> None:
     with database() as session:
         rows = [(a.name, a.network, a.timezone) for a in newsroom.list_accounts(session)]
     print_table(("name", "network", "time zone"), rows)
-
-
-@accounts.command("add")
-@click.argument("network", type=click.Choice(["outbox"]))
-@click.argument("name")
-@click.option(
-    "--timezone", "timezone_name", default="UTC", show_default=True, help="IANA zone, e.g. Europe/London"
-)
-@click.option(
-    "--folder", type=click.Path(file_okay=False, path_type=Path), help="outbox: where posts are written"
-)
-@click.option(
-    "--hashtags", metavar="A,B", help="tags the `hashtags` filter adds to every post, e.g. news,politics"
-)
-def accounts_add(
-    network: str, name: str, timezone_name: str, folder: Path | None, hashtags: str | None
-) -> None:
-    """Add an account; for now the outbox network, which writes posts to a folder."""
-    options: dict[str, object] = {"folder": str(folder.resolve())} if folder else {}
-    if hashtags:
-        options["hashtags"] = [tag.strip() for tag in hashtags.split(",") if tag.strip()]
-    with database() as session:
-        account = newsroom.add_account(session, name, network, timezone_name, options)
-        click.echo(f"added {account.network} account {account.name!r} ({account.timezone})")
 
 
 @main.command()
@@ -188,6 +163,8 @@ def worker(concurrency: int | None, beat: bool, queues: str | None, celery_args:
 
     require_database()
     settings = get_settings()
+    with database() as session:
+        connections.check_key_for_accounts(session, settings)
     known = WORKER_QUEUES.split(",")
     chosen = [name.strip() for name in (queues or WORKER_QUEUES).split(",") if name.strip()]
     unknown = [name for name in chosen if name not in known]
@@ -214,9 +191,10 @@ def demo(timeout: float) -> None:
     sys.exit(code)
 
 
-from scheduler.cli import articles as _articles  # noqa: E402  (registers its commands)
+from scheduler.cli import articles as _articles  # noqa: E402
 from scheduler.cli import cards as _cards  # noqa: E402
+from scheduler.cli import connect as _connect  # noqa: E402  (registers its commands)
 from scheduler.cli import feeds as _feeds  # noqa: E402
 from scheduler.cli import render as _render  # noqa: E402
 
-_ = (_articles, _cards, _feeds, _render)
+_ = (_articles, _cards, _connect, _feeds, _render)

@@ -14,8 +14,10 @@ from scheduler.articles import ArticleError
 from scheduler.config import get_settings
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
+from scheduler.render.cards import ThemeError
+from scheduler.vault import VaultError
 
-USER_ERRORS = (ArticleError, newsroom.NewsroomError, PlanningError, RenderError)
+USER_ERRORS = (ArticleError, newsroom.NewsroomError, PlanningError, RenderError, VaultError, ThemeError)
 
 
 def fail(message: str) -> None:
