@@ -32,7 +32,7 @@ def parse_secrets(network: str, text: str) -> dict[str, str]:
     text = text.strip()
     if not text:
         return {}
-    if text.startswith("{"):
+    if text[0] in "{[":
         try:
             given = json.loads(text)
         except json.JSONDecodeError as error:
