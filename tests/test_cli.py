@@ -150,7 +150,7 @@ def test_posts_says_when_the_list_is_cut(initialised: str) -> None:
 def test_post_shows_its_history_and_why_it_failed(initialised: str, isolated_settings: Path) -> None:
     from scheduler import networks, publishing
     from scheduler.networks.base import Permanent
-    from tests.networks import ScriptedNetwork
+    from tests.scripted_network import ScriptedNetwork
 
     assert run("add", str(REFERENCE_ARTICLE), "--now").returncode == 0
     assert run("add", str(REFERENCE_ARTICLE), "--now").returncode == 0

@@ -19,7 +19,7 @@ from scheduler.config import get_settings
 from scheduler.models import Attempt, Post, PostState, utcnow
 from tests.conftest import REFERENCE_ARTICLE
 from tests.httpserver import LocalServer
-from tests.networks import published_files
+from tests.scripted_network import published_files
 from tests.workers import Worker, start_worker
 
 pytestmark = pytest.mark.integration

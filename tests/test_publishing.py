@@ -16,7 +16,7 @@ from scheduler.config import Settings
 from scheduler.models import Account, Attempt, Post, PostState, utcnow
 from scheduler.networks.base import AuthExpired, Permanent, RateLimited, Transient
 from scheduler.publishing import Outcome
-from tests.networks import ScriptedNetwork, published_files
+from tests.scripted_network import ScriptedNetwork, published_files
 
 SETTINGS = Settings(lease_seconds=60, retry_backoff_seconds=30, max_attempts=3, requeue_after_seconds=30)
 

@@ -17,7 +17,7 @@ from scheduler.config import Settings
 from scheduler.models import Post, PostState, utcnow
 from scheduler.networks.base import Permanent
 from scheduler.publishing import Outcome
-from tests.networks import ScriptedNetwork, published_files
+from tests.scripted_network import ScriptedNetwork, published_files
 
 SETTINGS = Settings(lease_seconds=60, retry_backoff_seconds=30, max_attempts=3)
 Sessions = Callable[[], AbstractContextManager[Session]]
