@@ -378,7 +378,11 @@ def pick_quote(session: Session, post_id: int, rank: int, *, templates_dir: Path
             if count
             else f"article {post.article.id} has no quotes to pick from"
         )
-    editable = (PostState.DRAFT, PostState.SCHEDULED)
+    editable: tuple[PostState, ...] = (PostState.DRAFT, PostState.SCHEDULED)
+    # A post failed only because its card could not show its quote gets another chance with another quote.
+    revive = post.state == PostState.FAILED and post.card_state == CardState.FAILED
+    if revive:
+        editable = (*editable, PostState.FAILED)
     if post.state not in editable:
         raise NewsroomError(f"post {post_id} is {post.state}; only draft or scheduled posts can change")
     rendered = render_for(templates_dir, post.article, post.account, post.step, quote)
@@ -391,11 +395,13 @@ def pick_quote(session: Session, post_id: int, rank: int, *, templates_dir: Path
     # Compare-and-set: the dispatcher may claim the post while the editor is choosing.
     for part, text in zip(chain, rendered.parts, strict=True):
         # A card shows the quote too: it is made again, and the post waits for it.
-        card = (
+        card: dict[str, object] = (
             {"card_state": CardState.PENDING, "card_requested_at": None, "media": []}
             if part.card_template
             else {}
         )
+        if revive:
+            card.update(state=PostState.SCHEDULED, last_error=None)
         changed = session.execute(
             update(Post)
             .where(Post.id == part.id, Post.state.in_(editable))

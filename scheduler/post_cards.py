@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -175,8 +177,10 @@ def lead_image(url: str, media_dir: Path, policy: FetchPolicy) -> str | None:
     """
     folder = media_dir / "images"
     digest = hashlib.sha256(url.encode()).hexdigest()
-    for existing in folder.glob(f"{digest}.*"):
-        return str(existing)
+    for kind in LEAD_IMAGE_TYPES:
+        existing = folder / f"{digest}.{kind.split('/')[1]}"
+        if existing.is_file():
+            return str(existing)
     try:
         fetched = fetch(url, policy=policy, accept=LEAD_IMAGE_TYPES)
     except FetchError as error:
@@ -188,9 +192,15 @@ def lead_image(url: str, media_dir: Path, policy: FetchPolicy) -> str | None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.{kind.split('/')[1]}"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(fetched.body)
-    temporary.replace(path)
+    # Whole or not at all, and never another worker's half-written file: a private temporary name.
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".image-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(fetched.body)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return str(path)
 
 
@@ -209,11 +219,15 @@ def render_post_card(
     session_factory: SessionFactory, post_id: int, renderer: CardRenderer, settings: Settings
 ) -> str:
     """Render the post's pending card and attach it; what happened: ready, failed, waiting or skipped."""
+    problem: str | None = None
     with session_factory() as session:
         try:
             job = load_job(session, post_id)
         except (RenderError, ValueError) as error:  # a theme or size that no longer reads
-            return _fail(session_factory, post_id, None, f"card: {error}")
+            job, problem = None, f"card: {error}"
+            requested_at = session.scalar(select(Post.card_requested_at).where(Post.id == post_id))
+    if problem is not None:  # failed after the read's transaction ends: SQLite has one writer at a time
+        return _fail(session_factory, post_id, requested_at, problem)
     if job is None:
         return "skipped"
     content = job.content

@@ -22,6 +22,7 @@ from scheduler.render.cards import (
     ThemeError,
     alt_text,
     card_page,
+    card_template_names,
     check_theme,
     image_data_uri,
     parse_size,
@@ -55,6 +56,9 @@ def card(
 ) -> None:
     """Render one card to a PNG file, and print its alt text."""
     settings = get_settings()
+    known = card_template_names(settings.templates_dir)
+    if template not in known:
+        fail(f"no card template {template!r}: use one of {', '.join(known)} (templates/cards/<name>.html.j2)")
     if template == "quote" and not (quote or "").strip():
         fail("the quote card needs --quote TEXT (and --speaker NAME)")
     if template != "quote" and not title.strip():
@@ -111,7 +115,7 @@ def accounts_theme(
         "foreground": foreground,
         "accent": accent,
         "font_family": font_family,
-        "logo": _keep_logo(logo) if logo else None,
+        "logo": str(logo) if logo else None,
     }
     with database() as session:
         account = newsroom.find_account(session, name)
@@ -124,6 +128,9 @@ def accounts_theme(
         except (ThemeError, RenderError, TypeError) as error:
             fail(f"account {name!r}: {error}")
             raise  # unreachable: fail exits
+        if logo:  # checked with the rest above; kept only once the whole theme is good
+            updated["logo"] = _keep_logo(logo)
+            theme = Theme(**updated)
         if updated != current:
             account.options = {**account.options, "theme": updated}
     for field, value in theme.__dict__.items():
