@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=120.0, gt=0)
     reconcile_seconds: float = Field(default=5.0, gt=0)
     max_attempts: int = Field(default=5, gt=0)
+    # Failed look-ups of a post whose outcome is unknown before it fails for an editor to decide.
+    max_lookups: int = Field(default=20, gt=0)
     retry_backoff_seconds: float = Field(default=30.0, gt=0)
     retry_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     max_article_bytes: int = Field(default=2_000_000, gt=0)

@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.config import Settings, get_settings
@@ -442,7 +442,25 @@ def reconcile(
         log.warning("post %s: could not look it up on the network: %s", post_id, message)
         with sessions() as session:
             _finish_attempt(session, attempt_id, Outcome.UNKNOWN.value, message)
-            retry_at = utcnow() + timedelta(seconds=settings.reconcile_seconds)
+            lookups = session.scalar(
+                select(func.count(Attempt.id)).where(
+                    Attempt.post_id == post_id,
+                    Attempt.kind == "find",
+                    Attempt.outcome == Outcome.UNKNOWN.value,
+                )
+            )
+            if (lookups or 0) >= settings.max_lookups:
+                # Never sent blind: an editor must look at the account and decide.
+                reason = (
+                    f"could not find out whether it went out ({lookups} look-ups failed, the last: "
+                    f"{message}); check the account before sending it again"
+                )
+                _move(session, post_id, token, state=PostState.FAILED, last_error=reason)
+                log.warning("post %s failed: %s", post_id, reason)
+                return Result(Outcome.FAILED, detail=reason)
+            retry_at = utcnow() + timedelta(
+                seconds=settings.reconcile_seconds * min(2 ** ((lookups or 1) - 1), 60)
+            )
             _hold(session, post_id, token, until=retry_at, message=message)
         return Result(Outcome.UNKNOWN, detail=message)
 

@@ -352,3 +352,27 @@ def test_dispatch_sends_lost_queued_posts_again_but_not_every_tick(sessions, out
         ]
     with sessions() as session:
         assert publishing.dispatch_due(session, now=utcnow(), settings=SETTINGS) == []
+
+
+def test_a_post_whose_outcome_cannot_be_found_out_fails_for_an_editor_never_resent(
+    sessions, outbox: Path
+) -> None:
+    network = ScriptedNetwork(
+        outbox, [TimeoutError("read timed out")], find_error=ConnectionError("no route")
+    )
+    settings = Settings(lease_seconds=60, reconcile_seconds=0.001, max_lookups=3)
+    post_id = queued_post(sessions, outbox)
+    assert (
+        publishing.publish(sessions, post_id, lambda _: network, settings=settings).outcome is Outcome.UNKNOWN
+    )
+    outcomes = []
+    for _ in range(3):
+        time.sleep(0.01)  # past the held lease
+        outcomes.append(publishing.reconcile(sessions, post_id, lambda _: network, settings=settings).outcome)
+    assert outcomes == [Outcome.UNKNOWN, Outcome.UNKNOWN, Outcome.FAILED]
+    post, attempts = load(sessions, post_id)
+    assert post.state == PostState.FAILED
+    assert post.last_error.startswith("could not find out whether it went out (3 look-ups failed, the last: ")
+    assert "check the account before sending it again" in post.last_error
+    assert [(a.kind, a.outcome) for a in attempts] == [("publish", "unknown")] + [("find", "unknown")] * 3
+    assert network.calls == 1, "never sent again blind"
