@@ -30,6 +30,7 @@ from scheduler.networks.base import (
     AuthExpired,
     Network,
     NetworkError,
+    OutcomeUnknown,
     OutgoingPost,
     Permanent,
     RateLimited,
@@ -125,6 +126,9 @@ def publish(
         receipt = network_for(account).publish(outgoing)
     except NetworkError as error:
         return _record_failure(sessions, post_id, token, attempt_id, error, settings)
+    except OutcomeUnknown as error:
+        log.warning("post %s: outcome unknown (%s); the reconciler will look it up", post_id, error)
+        return _record_unknown(sessions, post_id, token, attempt_id, error)
     except Exception as error:
         log.exception("post %s: publishing raised an unexpected error; the reconciler will check", post_id)
         return _record_unknown(sessions, post_id, token, attempt_id, error)
