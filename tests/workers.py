@@ -52,6 +52,7 @@ def start_worker(
     beat: bool,
     concurrency: int = 2,
     queues: str | None = None,
+    loglevel: str | None = None,
 ) -> Worker:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
@@ -59,6 +60,8 @@ def start_worker(
     command = [scheduler, "worker", "--concurrency", str(concurrency), "--beat" if beat else "--no-beat"]
     if queues:
         command += ["--queues", queues]
+    if loglevel:
+        command += ["--loglevel", loglevel]  # passed on to Celery, after the command's own INFO
     command += ["--hostname", f"{name}@%h"]
     with log.open("wb") as out:
         process = subprocess.Popen(
