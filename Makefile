@@ -6,7 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench clean
 
-install: $(STAMP)
+PEERS := tests/peers
+PEERS_STAMP := $(PEERS)/node_modules/.installed
+
+install: $(STAMP) $(PEERS_STAMP)
+
+# The Bluesky PDS the network tests run against (Node.js and npm; versions pinned by the lock file).
+$(PEERS_STAMP): $(PEERS)/package.json $(PEERS)/package-lock.json
+	npm ci --prefix $(PEERS) --no-audit --no-fund --loglevel=error
+	touch $(PEERS_STAMP)
 
 $(STAMP): pyproject.toml scripts/install-system-packages
 	scripts/install-system-packages
@@ -22,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint $(PEERS_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
