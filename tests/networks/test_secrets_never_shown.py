@@ -1,6 +1,6 @@
 """A full run through the command line and a real worker (logging at DEBUG), against the fake X and
-Mastodon, with failures on the way: no secret used appears in any log, any command's output, or any
-row the database keeps about posts and accounts (apart from the sealed secrets themselves)."""
+Mastodon and a real Bluesky PDS, with failures on the way: no secret used appears in any log, any
+command's output, or any row the database keeps about posts and accounts (but the sealed secrets)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from scheduler import db
 from scheduler.models import Account, Attempt, Post, PostState
 from tests.conftest import REFERENCE_ARTICLE
+from tests.peers.bluesky_pds import LocalPds, running_pds
 from tests.peers.mastodon_server import MastodonServer
 from tests.peers.x_server import XServer
 from tests.test_cli import SCHEDULER
@@ -27,22 +28,23 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def servers() -> Iterator[tuple[XServer, MastodonServer]]:
+def servers() -> Iterator[tuple[XServer, MastodonServer, LocalPds]]:
     x = XServer().start()
-    with MastodonServer(media_processing_seconds=0.05) as mastodon:
-        yield x, mastodon
+    with MastodonServer(media_processing_seconds=0.05) as mastodon, running_pds() as pds:
+        yield x, mastodon, pds
     x.stop()
 
 
 def test_no_secret_in_any_log_output_or_record_of_a_full_run(
-    isolated_settings: Path, redis_url: str, servers: tuple[XServer, MastodonServer], tmp_path: Path
+    isolated_settings: Path, redis_url: str, servers: tuple[XServer, MastodonServer, LocalPds], tmp_path: Path
 ) -> None:
-    x, mastodon = servers
+    x, mastodon, pds = servers
+    sky = pds.create_account("desk")
     key = Fernet.generate_key().decode()
     masto_token = f"masto-{Fernet.generate_key().decode()[:24]}"
     mastodon.add_account("desk", masto_token)
     x_secrets = x.secrets_for()
-    secrets = [key, masto_token, *x_secrets.values()]
+    secrets = [key, masto_token, *x_secrets.values(), sky.app_password, sky.password]
     env = {
         **os.environ,
         "SCHEDULER_SECRET_KEY": key,
@@ -71,10 +73,22 @@ def test_no_secret_in_any_log_output_or_record_of_a_full_run(
         stdin=f"access_token={masto_token}",
     )
     assert added.returncode == 0, added.stderr
+    sky_added = run(
+        "accounts",
+        "add",
+        "bluesky",
+        "desk-b",
+        "--handle",
+        sky.handle,
+        "--service",
+        pds.url,
+        stdin=json.dumps({"app_password": sky.app_password}),
+    )
+    assert sky_added.returncode == 0, sky_added.stderr
     # Failures on the way: X refuses the token once (the account must be reconnected), Mastodon rate-limits.
     x.fail("POST /2/tweets", "unauthorized")
     mastodon.fail("429", "/api/v1/statuses", reset_in=1.0)
-    for account in ("desk-x", "desk-m"):
+    for account in ("desk-x", "desk-m", "desk-b"):
         assert (
             run(
                 "add", str(REFERENCE_ARTICLE), "--url", "https://e.com/kim", "--account", account, "--now"
@@ -97,6 +111,7 @@ def test_no_secret_in_any_log_output_or_record_of_a_full_run(
     try:
         worker.wait_ready()
         _wait_for(lambda: _states(isolated_settings).get("desk-m") == PostState.PUBLISHED, worker)
+        _wait_for(lambda: _states(isolated_settings).get("desk-b") == PostState.PUBLISHED, worker)
         _wait_for(lambda: _account_status(isolated_settings, "desk-x") == "reconnect", worker)
         assert (
             run(
@@ -111,8 +126,10 @@ def test_no_secret_in_any_log_output_or_record_of_a_full_run(
         ("posts",),
         ("post", "1"),
         ("post", "2"),
+        ("post", "3"),
         ("accounts", "list"),
         ("accounts", "check", "desk-x"),
+        ("accounts", "check", "desk-b"),
     ):
         assert run(*args).returncode == 0
 
