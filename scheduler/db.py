@@ -17,7 +17,7 @@ from sqlalchemy import Engine, Select, and_, create_engine, event, make_url, or_
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from scheduler.config import get_settings
-from scheduler.models import Account, AccountStatus, CardState, Post, PostState
+from scheduler.models import Account, AccountStatus, Article, CardState, Post, PostState
 
 _engines: dict[tuple[int, str], Engine] = {}
 _session_factories: dict[Engine, sessionmaker[Session]] = {}
@@ -103,6 +103,7 @@ def claim_due(
             # A post that carries a card waits for it (post_cards renders it on the cards queue).
             or_(Post.card_state.is_(None), Post.card_state == CardState.READY),
             Post.account_id.not_in(blocked_accounts(now)),
+            or_(Post.article_id.is_(None), Post.article_id.not_in(embargoed_articles(now))),
         )
         .order_by(Post.due_at)
         .limit(limit)
@@ -120,13 +121,19 @@ def claim_due(
 
 
 def blocked_accounts(now: datetime) -> Select[tuple[int]]:
-    """Accounts whose posts must wait: rate-limited until a reset, or needing to be reconnected."""
+    """Accounts whose posts must wait: rate-limited until a reset, needing to be reconnected, or paused."""
     return select(Account.id).where(
         or_(
             and_(Account.held_until.is_not(None), Account.held_until > now),
             Account.status != AccountStatus.ACTIVE,
+            Account.paused_at.is_not(None),
         )
     )
+
+
+def embargoed_articles(now: datetime) -> Select[tuple[int]]:
+    """Articles under embargo: none of their posts goes out before it lifts."""
+    return select(Article.id).where(Article.embargo_until.is_not(None), Article.embargo_until > now)
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

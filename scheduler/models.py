@@ -43,6 +43,8 @@ class PostState(enum.StrEnum):
     PUBLISHED = "published"
     FAILED = "failed"
     CANCELED = "canceled"
+    # Not sent, on purpose, with the reason in last_error: stale after a pause.
+    SKIPPED = "skipped"
 
 
 class AccountStatus(enum.StrEnum):
@@ -81,6 +83,11 @@ class Article(Base):
     image_url: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    # None of the article's posts goes out before this (an embargo).
+    embargo_until: Mapped[datetime | None]
+    # Withdrawn: its unpublished posts are canceled, with the reason.
+    withdrawn_at: Mapped[datetime | None]
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="article")
@@ -123,6 +130,8 @@ class Account(Base):
     # The network asked us to wait (a rate limit): none of the account's posts go out before this.
     held_until: Mapped[datetime | None]
     hold_reason: Mapped[str | None] = mapped_column(Text)
+    # Paused by an editor (`scheduler pause`): nothing of the account is dispatched until it is resumed.
+    paused_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="account")
@@ -180,7 +189,11 @@ class FeedItem(Base):
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_state_due_at", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_posts_state_due_at", "state", "due_at"),
+        # Slot and budget look-ups: an account's posts around a time.
+        Index("ix_posts_account_scheduled_for", "account_id", "scheduled_for"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unique beyond this database (ids restart when a database is replaced, a network's memory does not):
@@ -194,6 +207,9 @@ class Post(Base):
     # A thread is a chain of posts: each later part replies to the one before and waits for it.
     thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     thread_index: Mapped[int] = mapped_column(default=0)
+    # The campaign (templates/campaigns/<name>.yml) and its step number that planned this post.
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    campaign_step: Mapped[int | None]
     text: Mapped[str] = mapped_column(Text)
     # Images sent with the post: [{"path", "alt_text", "width", "height", "template", "key"}].
     media: Mapped[list[Any]] = mapped_column(default=list)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.config import Settings, get_settings
 from scheduler.db import blocked_accounts, claim_due
-from scheduler.models import Account, AccountStatus, Attempt, Post, PostState, utcnow
+from scheduler.models import Account, AccountStatus, Article, Attempt, Post, PostState, utcnow
 from scheduler.networks import AccountSettings
 from scheduler.networks.base import (
     AuthExpired,
@@ -195,31 +195,49 @@ def _claim_for_publishing(
 
 
 def _account_blocked(session: Session, post_id: int, now: datetime) -> Result | None:
-    """A queued post whose account was held or lost its credentials after the claim goes back to wait."""
+    """A queued post that may not go out after all goes back to wait: its account was held, lost its
+    credentials or was paused, or its article was embargoed, after the dispatcher claimed it."""
     row = session.execute(
-        select(Account.held_until, Account.status, Account.hold_reason, Post.due_at)
+        select(
+            Account.held_until,
+            Account.status,
+            Account.hold_reason,
+            Account.paused_at,
+            Post.due_at,
+            Article.embargo_until,
+        )
         .join(Post, Post.account_id == Account.id)
+        .outerjoin(Article, Article.id == Post.article_id)
         .where(Post.id == post_id, Post.state == PostState.QUEUED)
     ).first()
     if row is None:
         return None
     held = row.held_until is not None and row.held_until > now
-    if not held and row.status == AccountStatus.ACTIVE:
+    embargoed = row.embargo_until is not None and row.embargo_until > now
+    if not held and not embargoed and row.status == AccountStatus.ACTIVE and row.paused_at is None:
         return None
-    values: dict[str, object] = {
-        "state": PostState.SCHEDULED,
-        "last_error": row.hold_reason,
-        "updated_at": now,
-    }
-    if held:
-        values["due_at"] = max(row.due_at, row.held_until)
+    why = (
+        "the account is paused"
+        if row.paused_at is not None
+        else "the article is under embargo"
+        if embargoed and not held
+        else row.hold_reason
+    )
+    values: dict[str, object] = {"state": PostState.SCHEDULED, "updated_at": now}
+    if row.hold_reason and row.status != AccountStatus.ACTIVE:
+        values["last_error"] = row.hold_reason
+    waits_until = max(
+        [t for t in (row.held_until if held else None, row.embargo_until if embargoed else None) if t]
+        or [row.due_at]
+    )
+    values["due_at"] = max(row.due_at, waits_until)
     session.execute(
         update(Post)
         .where(Post.id == post_id, Post.state == PostState.QUEUED)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return Result(Outcome.NOT_CLAIMED, detail=f"account held: {row.hold_reason}")
+    return Result(Outcome.NOT_CLAIMED, detail=f"waits: {why}")
 
 
 def _start_attempt(session: Session, post_id: int, kind: str, now: datetime) -> int:
