@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/cards.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) var

@@ -28,6 +28,7 @@ task_routes = {
     "scheduler.tasks.reconcile_expired": {"queue": "publish"},
     "scheduler.tasks.tick": {"queue": "default"},
     "scheduler.tasks.poll_feeds": {"queue": "default"},
+    "scheduler.tasks.fill_evergreen": {"queue": "default"},
     # A poll fetches pages for seconds: on its own queue (and worker, in docker-compose.yml).
     "scheduler.tasks.poll_feed": {"queue": "feeds"},
     # Cards need a warm Chromium: only workers that consume `cards` start one; publishing carries none.
@@ -52,6 +53,12 @@ beat_schedule = {
         "task": "scheduler.tasks.poll_feeds",
         "schedule": _settings.feed_check_seconds,
         "options": {"expires": max(2.0, 0.9 * _settings.feed_check_seconds)},
+    },
+    # Evergreen accounts: the coming day's free slots get reshares of older articles.
+    "evergreen": {
+        "task": "scheduler.tasks.fill_evergreen",
+        "schedule": 3600.0,
+        "options": {"expires": 600.0},
     },
     "reconcile": {
         "task": "scheduler.tasks.reconcile_expired",

@@ -6,9 +6,15 @@ before a post goes out (budgets can change, and posts come back from retries and
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from scheduler.planning import PlanningError, WeeklySlots, local_to_utc, slot_instants
 
 
 @dataclass(frozen=True)
@@ -17,8 +23,8 @@ class Budget:
     max_per_day: int
 
     def describe(self) -> str:
-        minutes = int(self.min_gap.total_seconds() // 60)
-        return f"at least {minutes} min apart, at most {self.max_per_day} a day"
+        apart = f"at least {span(self.min_gap)} apart" if self.min_gap > timedelta(0) else "no least gap"
+        return f"{apart}, at most {self.max_per_day} a day"
 
 
 # Defaults that stay inside what each network documents for one account:
@@ -35,8 +41,8 @@ DEFAULT_BUDGETS: dict[str, Budget] = {
 }
 
 
-class BudgetError(ValueError):
-    """A budget setting that cannot be used; the message says what is accepted."""
+class BudgetError(PlanningError):
+    """A budget setting that cannot be used, or a time that breaks a budget; the message says what to do."""
 
 
 def account_budget(network: str, options: dict[str, Any] | None) -> Budget:
@@ -63,3 +69,132 @@ def budget_options(min_gap_minutes: float | None, max_per_day: int | None) -> di
             raise BudgetError("the most posts a day is a number between 1 and 10000")
         stored["max_per_day"] = max_per_day
     return stored
+
+
+# A post that went out within this of its due time counts at its due time: how long the network took
+# to answer must not push the account's next post back.
+ON_TIME = timedelta(minutes=1)
+
+
+def sent_at(due_at: datetime, went_at: datetime) -> datetime:
+    """When a post that went out counts for the budget: its due time if it went on time, else when it went."""
+    return due_at if went_at - due_at <= ON_TIME else went_at
+
+
+@dataclass(frozen=True)
+class Breach:
+    """Why an instant breaks a budget: a post too close to it, or a local day that is full already."""
+
+    at: datetime
+    budget: Budget
+    other_at: datetime | None = None
+    other_id: int | None = None
+    day_count: int = 0
+
+    def short(self) -> str:
+        """For listings: "5 min after post 12", "17 posts that day already"."""
+        if self.other_at is None:
+            posts = "post" if self.day_count == 1 else "posts"
+            return f"{self.day_count} {posts} that day already (at most {self.budget.max_per_day})"
+        other = f"post {self.other_id}" if self.other_id is not None else "another post"
+        if abs(self.at - self.other_at) < timedelta(seconds=1):
+            return f"at the same time as {other}"
+        side = "after" if self.at > self.other_at else "before"
+        return f"{span(self.at - self.other_at)} {side} {other}"
+
+    def explain(self, tz: ZoneInfo, account_name: str) -> str:
+        """The error an editor reads: what conflicts, the budget, and what to do."""
+        local = self.at.astimezone(tz)
+        where = f"{local:%Y-%m-%d %H:%M} ({tz.key})"
+        change = f"change the budget with `scheduler accounts budget {account_name}`"
+        if self.other_at is None:
+            return (
+                f"{where}: the account already has {self.day_count} post{'s' if self.day_count != 1 else ''} "
+                f"on {local:%a %Y-%m-%d}, "
+                f"the most it posts in a day — choose another day or {change}"
+            )
+        other_local = self.other_at.astimezone(tz)
+        clock = (
+            f"{other_local:%H:%M}" if other_local.date() == local.date() else f"{other_local:%Y-%m-%d %H:%M}"
+        )
+        return (
+            f"{where} is {self.short()} at {clock}; this account posts at least "
+            f"{span(self.budget.min_gap)} apart — choose another time or {change}"
+        )
+
+
+def span(delta: timedelta) -> str:
+    seconds = int(abs(delta).total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 120:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+class Ledger:
+    """An account's posts in time order, to check its budget against: the nearest post to an instant
+    and the posts of each local day in the account's zone. It knows only the posts it is given."""
+
+    def __init__(
+        self, budget: Budget, tz: ZoneInfo, posts: Iterable[tuple[datetime, int | None]] = ()
+    ) -> None:
+        self.budget = budget
+        self.tz = tz
+        self._times: list[datetime] = []
+        self._ids: dict[datetime, int | None] = {}
+        self._per_day: Counter[date] = Counter()
+        for at, post_id in posts:
+            self.add(at, post_id)
+
+    def day(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+    def add(self, at: datetime, post_id: int | None = None) -> None:
+        insort(self._times, at)
+        self._ids.setdefault(at, post_id)
+        self._per_day[self.day(at)] += 1
+
+    def posts_on(self, day: date) -> int:
+        return self._per_day[day]
+
+    def nearest(self, at: datetime) -> datetime | None:
+        index = bisect_left(self._times, at)
+        around = self._times[max(index - 1, 0) : index + 1]
+        return min(around, key=lambda other: (abs(other - at), other), default=None)
+
+    def breach(self, at: datetime) -> Breach | None:
+        """What `at` would break, or None when a post may go then."""
+        near = self.nearest(at) if self.budget.min_gap > timedelta(0) else None
+        if near is not None and abs(at - near) < self.budget.min_gap:
+            return Breach(at, self.budget, other_at=near, other_id=self._ids[near])
+        count = self._per_day[self.day(at)]
+        if count >= self.budget.max_per_day:
+            return Breach(at, self.budget, day_count=count)
+        return None
+
+    def earliest(self, at: datetime) -> datetime:
+        """The first instant from `at` on that keeps the budget: after the gap, or on the next local day."""
+        candidate = at
+        for _ in range(len(self._times) + len(self._per_day) + 2):
+            found = self.breach(candidate)
+            if found is None:
+                return candidate
+            if found.other_at is not None:
+                candidate = found.other_at + self.budget.min_gap
+            else:
+                next_day = self.day(candidate) + timedelta(days=1)
+                candidate = max(candidate, local_to_utc(datetime.combine(next_day, time(0)), self.tz))
+        raise AssertionError("unreachable: every step passes a post or a full day")
+
+
+def first_slot(
+    slots: WeeklySlots, ledger: Ledger, *, after: datetime, days: int, taken: Collection[datetime] = ()
+) -> datetime | None:
+    """The first slot after `after`, within `days` local days, that no post holds and the budget allows."""
+    for instant in slot_instants(slots, ledger.tz, after=after, days=days):
+        if instant not in taken and ledger.breach(instant) is None:
+            return instant
+    return None

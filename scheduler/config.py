@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # Network calls: the longest one request may take before it counts as a timeout.
     network_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # On resume, a paused account's posts this late are skipped (with the reason), not sent.
+    stale_after_minutes: float = Field(default=120.0, gt=0)
+
     # Cards: Debian's Chromium unless set; Playwright never downloads a browser.
     chromium_path: Path | None = None
     # A card render asked for this long ago and not done (its task lost) is asked for again.

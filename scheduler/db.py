@@ -132,8 +132,13 @@ def blocked_accounts(now: datetime) -> Select[tuple[int]]:
 
 
 def embargoed_articles(now: datetime) -> Select[tuple[int]]:
-    """Articles under embargo: none of their posts goes out before it lifts."""
-    return select(Article.id).where(Article.embargo_until.is_not(None), Article.embargo_until > now)
+    """Articles under embargo (none of their posts goes out before it lifts), and withdrawn ones (never)."""
+    return select(Article.id).where(
+        or_(
+            and_(Article.embargo_until.is_not(None), Article.embargo_until > now),
+            Article.withdrawn_at.is_not(None),
+        )
+    )
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

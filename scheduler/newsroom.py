@@ -12,19 +12,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler import post_cards
+from scheduler import post_cards, slots_service
 from scheduler.articles import ParsedArticle
 from scheduler.articles.quotes import PullQuote, pull_quotes
+from scheduler.budgets import BudgetError
 from scheduler.models import Account, Article, CardState, Post, PostState, Quote, utcnow
 from scheduler.networks import NETWORKS
-from scheduler.planning import (
-    DEFAULT_SLOTS,
-    PlanningError,
-    next_free_slot,
-    parse_slots,
-    parse_time,
-    zone,
-)
+from scheduler.planning import PlanningError, parse_time, zone
 from scheduler.render.cards import CardSize
 from scheduler.render.posts import RenderedPost, own_text, render_post
 from scheduler.render.text import AccountView, ArticleView, QuoteView
@@ -109,6 +103,7 @@ def due_time(session: Session, when: When, account: Account, *, now: datetime) -
     if sum((bool(when.at), when.now, when.queue)) > 1:
         raise NewsroomError("give one of --at TIME, --now or --queue, not several")
     if when.now:
+        _check_budget(session, account, now)
         return now
     if when.queue:
         return next_slot(session, account, after=now)
@@ -126,22 +121,20 @@ def due_time(session: Session, when: When, account: Account, *, now: datetime) -
         raise NewsroomError(
             f"{when.at} ({account.timezone}) has already passed; give a later time, or --now to post at once"
         )
+    _check_budget(session, account, due)
     return due
 
 
+def _check_budget(session: Session, account: Account, at: datetime) -> None:
+    try:
+        slots_service.check_time(session, account, at)
+    except BudgetError as error:
+        raise NewsroomError(str(error)) from None
+
+
 def next_slot(session: Session, account: Account, *, after: datetime) -> datetime:
-    """The account's first posting slot after `after` that no post holds yet."""
-    slots = parse_slots(account.options.get("slots") or DEFAULT_SLOTS)
-    taken = set(
-        session.scalars(
-            select(Post.scheduled_for).where(
-                Post.account_id == account.id,
-                Post.scheduled_for > after,
-                Post.state.in_(HOLDING_STATES),
-            )
-        )
-    )
-    return next_free_slot(slots, zone(account.timezone), after=after, taken=taken)
+    """The account's first posting slot after `after` that no post holds and its budget allows."""
+    return slots_service.next_slot(session, account, after=after)
 
 
 def store_article(
@@ -276,12 +269,15 @@ def schedule_post(
     text: str | None = None,
     card: str | None = None,
     card_size: str | None = None,
+    draft: bool | None = None,
 ) -> Post:
     """Render the step's post for the account (or take the editor's own text) and schedule it.
 
     A text of several parts is a thread: one post per part, each replying to the one before;
     the first is returned. With `card`, the first part carries that card (rendered on the cards
-    queue before the post is due; the post waits for it).
+    queue before the post is due; the post waits for it). The posts are drafts, waiting for
+    `scheduler posts approve`, when the account needs approval (options["needs_approval"]) unless
+    `draft` says otherwise.
     """
     quote = choose_quote(session, article, account) if step == "quote" else None
     if step == "quote" and quote is None and text is None:
@@ -301,6 +297,8 @@ def schedule_post(
         )
     else:
         rendered = render_for(templates_dir, article, account, step, quote)
+    if draft is None:
+        draft = bool(account.options.get("needs_approval"))
     posts: list[Post] = []
     for index, part in enumerate(rendered.parts):
         post = Post(
@@ -309,7 +307,7 @@ def schedule_post(
             step=step,
             quote=quote,
             text=part,
-            state=PostState.SCHEDULED,
+            state=PostState.DRAFT if draft else PostState.SCHEDULED,
             due_at=due_at,
             scheduled_for=due_at,
             thread_index=index,

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from scheduler import slots_service
 from scheduler.config import Settings, get_settings
 from scheduler.db import blocked_accounts, claim_due
 from scheduler.models import Account, AccountStatus, Article, Attempt, Post, PostState, utcnow
@@ -155,6 +156,8 @@ def _claim_for_publishing(
         now = utcnow()
         token = secrets.token_hex(8)
         with sessions() as session:
+            if (waits := _budget_wait(session, post_id, now)) is not None:
+                return waits
             won = session.execute(
                 update(Post)
                 .where(
@@ -192,6 +195,23 @@ def _claim_for_publishing(
         if early > EARLY_WAIT_LIMIT:
             return Result(Outcome.TOO_EARLY, due_at=current.due_at)
         time.sleep(max(early.total_seconds(), 0.001))  # never publish before the due time, even by a few ms
+
+
+def _budget_wait(session: Session, post_id: int, now: datetime) -> Result | None:
+    """A post that would break its account's budget against posts that went out (too soon after the last,
+    or on a full local day) goes back to wait until the budget allows it, unclaimed: no attempt is made."""
+    wait = slots_service.budget_wait(session, post_id, now)
+    if wait is None:
+        return None
+    until, why = wait
+    session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.state == PostState.QUEUED)
+        .values(state=PostState.SCHEDULED, due_at=until, last_error=why, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    log.info("post %s waits until %s: %s", post_id, until.isoformat(), why)
+    return Result(Outcome.NOT_CLAIMED, due_at=until, detail=f"waits: {why}")
 
 
 def _account_blocked(session: Session, post_id: int, now: datetime) -> Result | None:

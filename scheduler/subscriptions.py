@@ -28,6 +28,8 @@ from scheduler.articles.html import parse_html
 from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.sources import read_page
 from scheduler.articles.text import check_url
+from scheduler.campaign_planner import plan_campaign
+from scheduler.campaigns import CampaignError, load_campaign
 from scheduler.config import Settings, get_settings
 from scheduler.models import Article, Feed, FeedItem, utcnow
 from scheduler.planning import PlanningError
@@ -103,13 +105,12 @@ def add_feed(
 
 
 def check_campaign(campaign: str | None) -> None:
+    """A campaign a feed may plan for its items: a readable file under templates/campaigns/."""
     if campaign is not None:
-        # Campaigns (several steps over weeks) are not planned yet; accepting the name and posting
-        # only the announce step would surprise the editor, so say so instead.
-        raise newsroom.NewsroomError(
-            f"campaign {campaign!r}: campaigns cannot be planned yet; follow the feed without --campaign "
-            "and each new item gets its announce post at the accounts' next free slots"
-        )
+        try:
+            load_campaign(get_settings().templates_dir, campaign)
+        except CampaignError as error:
+            raise newsroom.NewsroomError(str(error)) from None
 
 
 def check_feed(url: str, *, policy: FetchPolicy) -> str:
@@ -338,12 +339,18 @@ def _schedule_item(
                 return
             article = newsroom.store_article(session, parsed, source=f"feed:{feed.url}", quotes=quotes)
             post_ids = []
-            for account in feed.accounts:
-                due_at = newsroom.next_slot(session, account, after=utcnow())
-                post = newsroom.schedule_post(
-                    session, article, account, due_at=due_at, templates_dir=templates_dir
+            if feed.campaign:  # every step of the campaign for every account
+                planned = plan_campaign(
+                    session, article, feed.accounts, feed.campaign, templates_dir=templates_dir, now=utcnow()
                 )
-                post_ids.append(post.id)
+                post_ids = [post.id for post in planned]
+            else:
+                for account in feed.accounts:
+                    due_at = newsroom.next_slot(session, account, after=utcnow())
+                    post = newsroom.schedule_post(
+                        session, article, account, due_at=due_at, templates_dir=templates_dir
+                    )
+                    post_ids.append(post.id)
             item = _item(feed_id, entry, ItemOutcome.SCHEDULED, f"{len(post_ids)} post(s)")
             item.article_id = article.id
             _drop_pending(session, feed_id, entry.guid)

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery.signals import worker_process_shutdown
 
-from scheduler import networks, post_cards, publishing, subscriptions
+from scheduler import evergreen, networks, post_cards, publishing, subscriptions
 from scheduler.celery_app import celery_app
 from scheduler.config import get_settings
 from scheduler.db import session_scope
@@ -78,3 +78,11 @@ def poll_feeds() -> int:
 def poll_feed(feed_id: int) -> dict[str, int]:
     report = subscriptions.poll_feed(session_scope, feed_id)
     return report.items
+
+
+@celery_app.task(name="scheduler.tasks.fill_evergreen")
+def fill_evergreen() -> int:
+    """Give the coming day's free slots of evergreen accounts a reshare of an older article."""
+    templates_dir = get_settings().templates_dir
+    with session_scope() as session:
+        return len(evergreen.fill_free_slots(session, utcnow(), templates_dir))

@@ -327,12 +327,9 @@ def test_adding_a_feed_checks_accounts_and_duplicates(sessions: Sessions) -> Non
         subscriptions.add_feed(session, "ftp://news.example/feed.xml", ["city"])
 
 
-def test_a_campaign_is_refused_until_campaigns_can_be_planned(sessions: Sessions) -> None:
-    with (
-        sessions() as session,
-        pytest.raises(newsroom.NewsroomError, match="campaigns cannot be planned yet"),
-    ):
-        subscriptions.add_feed(session, "https://news.example/feed.xml", ["city"], campaign="default")
+def test_an_unknown_campaign_is_refused_and_nothing_is_followed(sessions: Sessions) -> None:
+    with sessions() as session, pytest.raises(newsroom.NewsroomError, match="nope"):
+        subscriptions.add_feed(session, "https://news.example/feed.xml", ["city"], campaign="nope")
     assert count(sessions, Feed) == 0
 
 

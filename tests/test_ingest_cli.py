@@ -151,7 +151,7 @@ def test_feeds_add_list_poll_and_remove_through_the_command(
     assert counts(initialised) == (1, 2)
 
 
-def test_add_a_url_with_its_canonical_url_given_and_a_campaign_refused_before_any_fetch(
+def test_add_a_url_with_its_canonical_url_given_and_an_unknown_campaign_refused_before_any_fetch(
     initialised: str, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCHEDULER_ALLOW_PRIVATE_URLS", "1")
@@ -162,8 +162,6 @@ def test_add_a_url_with_its_canonical_url_given_and_a_campaign_refused_before_an
         assert session.scalars(select(Article.canonical_url)).one() == "https://news.example/ring-road"
 
     seen = len(http_server.requests)
-    refused = run(
-        "feeds", "add", http_server.url("/feed.xml"), "--accounts", "outbox", "--campaign", "default"
-    )
-    assert refused.returncode == 1 and "campaigns cannot be planned yet" in refused.stderr
-    assert len(http_server.requests) == seen
+    refused = run("feeds", "add", http_server.url("/feed.xml"), "--accounts", "outbox", "--campaign", "nope")
+    assert refused.returncode == 1 and "nope" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(http_server.requests) == seen  # the campaign is checked before the feed is fetched

@@ -192,9 +192,12 @@ def demo(timeout: float) -> None:
 
 
 from scheduler.cli import articles as _articles  # noqa: E402
+from scheduler.cli import campaigns as _campaigns  # noqa: E402
 from scheduler.cli import cards as _cards  # noqa: E402
 from scheduler.cli import connect as _connect  # noqa: E402  (registers its commands)
+from scheduler.cli import controls as _controls  # noqa: E402
 from scheduler.cli import feeds as _feeds  # noqa: E402
 from scheduler.cli import render as _render  # noqa: E402
+from scheduler.cli import schedule as _schedule  # noqa: E402
 
-_ = (_articles, _cards, _connect, _feeds, _render)
+_ = (_articles, _campaigns, _cards, _connect, _controls, _feeds, _render, _schedule)

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
-from scheduler import importing, newsroom
+from scheduler import campaign_planner, importing, newsroom
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.quotes import pull_quotes
 from scheduler.articles.sources import read_article
+from scheduler.campaigns import Campaign, CampaignError, load_campaign
 from scheduler.cli import main
-from scheduler.cli.common import database, excerpt, fail
+from scheduler.cli.common import database, excerpt, fail, print_table
 from scheduler.config import get_settings
+from scheduler.models import utcnow
 from scheduler.planning import format_local, zone
 from scheduler.subscriptions import fetch_policy
 
@@ -35,12 +37,23 @@ def load_article(source: str, url: str | None = None) -> ParsedArticle:
 @main.command()
 @click.argument("source", metavar="FILE|URL")
 @click.option("--url", help="the article's canonical URL, when the file does not carry it")
-@click.option("--account", "account_name", help="the account to post to (default: the only one)")
+@click.option(
+    "--account",
+    "account_names",
+    multiple=True,
+    metavar="NAME[,NAME…]",
+    help="the accounts to post to, comma-separated or repeated (default: the only one)",
+)
 @click.option(
     "--at", "at", metavar="TIME", help="YYYY-MM-DD HH:MM in the account's zone, or ISO 8601 with offset"
 )
 @click.option("--now", "now", is_flag=True, help="post at once")
 @click.option("--queue", "queue", is_flag=True, help="post at the account's next free slot")
+@click.option(
+    "--campaign",
+    metavar="NAME",
+    help="plan every step of a campaign (templates/campaigns/NAME.yml) instead of one post",
+)
 @click.option("--step", default="announce", show_default=True, help=STEPS_HELP)
 @click.option("--text", help="the post's text, instead of the step's template")
 @click.option("--card", "card", metavar="TEMPLATE", help="carry a card: quote, headline or breaking")
@@ -48,43 +61,102 @@ def load_article(source: str, url: str | None = None) -> ParsedArticle:
 def add(
     source: str,
     url: str | None,
-    account_name: str | None,
+    account_names: tuple[str, ...],
     at: str | None,
     now: bool,
     queue: bool,
+    campaign: str | None,
     step: str,
     text: str | None,
     card: str | None,
     card_size: str | None,
 ) -> None:
-    """Add an article (a web page's URL, an HTML file or a text file) and schedule its post."""
+    """Add an article (a web page's URL, an HTML file or a text file) and schedule its post, or its
+    campaign's posts, for each account."""
     settings = get_settings()
+    names = list(dict.fromkeys(n.strip() for joined in account_names for n in joined.split(",") if n.strip()))
+    chosen = None
+    if campaign is not None:
+        given = {"--at": at, "--now": now, "--queue": queue, "--text": text, "--card": card}
+        given.update({"--card-size": card_size, "--step": step != "announce"})
+        chosen = _campaign(campaign, [flag for flag, value in given.items() if value])
     parsed = load_article(source, url)
+    if chosen is not None:
+        _add_campaign(parsed, source, names, chosen)
+        return
     with database() as session:
-        post = newsroom.add_and_schedule(
-            session,
-            parsed,
-            account_name=account_name,
-            when=newsroom.When(at=at, now=now, queue=queue),
-            templates_dir=settings.templates_dir,
-            source=source,
-            step=step,
-            text=text,
-            card=card,
-            card_size=card_size,
-        )
-        tz = zone(post.account.timezone)
-        quotes = len(post.article.quotes) if post.article else 0
-        click.echo(
-            f"post {post.id} for {post.account.name!r} scheduled at {format_local(post.due_at, tz)}: "
-            f"{excerpt(post.text, 60)}"
-        )
-        click.echo(f"article {post.article_id}: {excerpt(parsed.title, 60)} ({quotes} pull quotes)")
-        if post.card_template:
-            click.echo(
-                f"card: {post.card_template} at {post.card_size}, rendered by a worker on the cards queue "
-                f"before the post is due (`scheduler post {post.id}` shows it)"
+        posts = [
+            newsroom.add_and_schedule(
+                session,
+                parsed,
+                account_name=name,
+                when=newsroom.When(at=at, now=now, queue=queue),
+                templates_dir=settings.templates_dir,
+                source=source,
+                step=step,
+                text=text,
+                card=card,
+                card_size=card_size,
             )
+            for name in names or [None]
+        ]
+        for post in posts:
+            tz = zone(post.account.timezone)
+            click.echo(
+                f"post {post.id} for {post.account.name!r} scheduled at {format_local(post.due_at, tz)}: "
+                f"{excerpt(post.text, 60)}"
+            )
+        post = posts[0]
+        quotes = len(post.article.quotes) if post.article else 0
+        click.echo(f"article {post.article_id}: {excerpt(parsed.title, 60)} ({quotes} pull quotes)")
+        for post in posts:
+            if post.card_template:
+                click.echo(
+                    f"card: {post.card_template} at {post.card_size}, rendered by a worker on the cards "
+                    f"queue before the post is due (`scheduler post {post.id}` shows it)"
+                )
+
+
+def _campaign(name: str, mixed: list[str]) -> Campaign:
+    """The campaign, checked before the article is fetched; a campaign plans its own times and cards."""
+    if mixed:
+        fail(f"--campaign plans each step's time, text and card itself: leave out {', '.join(mixed)}")
+    try:
+        return load_campaign(get_settings().templates_dir, name)
+    except CampaignError as error:
+        fail(str(error))
+        raise  # unreachable: fail exits
+
+
+def _add_campaign(parsed: ParsedArticle, source: str, names: list[str], campaign: Campaign) -> None:
+    """Store the article and plan every step of the campaign for every account, in one transaction."""
+    settings = get_settings()
+    with database() as session:
+        accounts = [newsroom.find_account(session, name) for name in names or [None]]
+        article = newsroom.store_article(session, parsed, source=source)
+        planned = campaign_planner.plan(
+            session, article, accounts, campaign, templates_dir=settings.templates_dir, now=utcnow()
+        )
+        rows = [
+            (
+                str(post.id),
+                post.account.name,
+                f"{post.campaign_step} {post.step}",
+                format_local(post.due_at, zone(post.account.timezone)),
+                post.card_template or "",
+                excerpt(post.text, 50),
+            )
+            for post in planned.posts
+        ]
+        click.echo(f"article {article.id}: {excerpt(article.title, 60)} ({len(article.quotes)} pull quotes)")
+        click.echo(
+            f"campaign {campaign.name!r}: {len(rows)} post(s) planned for "
+            f"{', '.join(a.name for a in accounts)}"
+        )
+        print_table(("post", "account", "step", "due", "card", "text"), rows)
+        for skipped in planned.skipped:
+            step = f"{skipped.step.number} ({skipped.step.step})"
+            click.echo(f"skipped step {step} for {skipped.account!r}: {skipped.reason}")
 
 
 @main.command()

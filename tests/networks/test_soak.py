@@ -122,9 +122,17 @@ def _add_accounts(sessions: Sessions, x: XServer, mastodon: MastodonServer) -> l
         user = x.user if n == 0 else x.add_user(f"desk_{n}")
         token = f"token-{n}-{Fernet.generate_key().decode()[:20]}"
         mastodon.add_account(f"desk{n}", token)
+        # A soak, not a schedule: no budget spaces the posts out (budgets have their own tests).
+        flat_out = {"budget": {"min_gap_minutes": 0, "max_per_day": 10_000}}
         for new in (
-            NewAccount(f"x-{n}", "x", "UTC", {}, x.secrets_for(user)),
-            NewAccount(f"masto-{n}", "mastodon", "UTC", {"instance": mastodon.url}, {"access_token": token}),
+            NewAccount(f"x-{n}", "x", "UTC", flat_out, x.secrets_for(user)),
+            NewAccount(
+                f"masto-{n}",
+                "mastodon",
+                "UTC",
+                {"instance": mastodon.url, **flat_out},
+                {"access_token": token},
+            ),
         ):
             check = prove(new.settings())
             with sessions() as session:
