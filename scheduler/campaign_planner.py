@@ -28,7 +28,7 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, literal, select, text, union_all
+from sqlalchemy import func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from scheduler import post_cards
@@ -448,6 +448,10 @@ def plan(
     templates_dir: Path,
     now: datetime,
 ) -> CampaignPlan:
+    """Plan every step of the campaign for every account in the caller's transaction: the posts made
+    (the first part of each, by account and step) and the steps left out (a quote step with no quote
+    left). Each step goes after the one before; none lands on a local day the article already has on
+    the account unless the step says same_day."""
     if not accounts:
         raise NewsroomError(f"campaign {campaign.name!r}: say which accounts to plan it for")
     if article.withdrawn_at is not None:
@@ -504,7 +508,7 @@ def _taken_meanwhile(session: Session, plans: list[AccountPlan]) -> set[int]:
         near.extend((plan.account.id, due - gap + _TICK, due + gap) for due in held)
     if not near:
         return set()
-    if _psycopg(session):
+    if _postgresql(session):
         # The slots as three arrays: a short statement, parsed once, whatever the number of slots.
         accounts, lows, highs = (list(column) for column in zip(*near, strict=True))
         found = session.connection().exec_driver_sql(
@@ -516,28 +520,24 @@ def _taken_meanwhile(session: Session, plans: list[AccountPlan]) -> set[int]:
             {"accounts": accounts, "lows": lows, "highs": highs, "states": [s.value for s in HOLDING_STATES]},
         )
         return set(found.scalars())
-    # Elsewhere (SQLite, in process): a probe per chosen slot, its statement compiled once.
+    # SQLite: the slots as a VALUES list in plain SQL, compiled by SQLite itself rather than by
+    # SQLAlchemy each time; 300 at a time, within the 999 parameters older SQLite libraries take.
+    stored = UTCDateTime().bind_processor(session.get_bind().dialect) or (lambda value: value)
+    states = tuple(state.value for state in HOLDING_STATES)
     stale: set[int] = set()
-    connection = session.connection()  # Core, not the ORM's execute: a probe costs microseconds
-    for account_id, lo, hi in near:
-        if (
-            account_id not in stale
-            and connection.execute(_PROBE, {"account": account_id, "lo": lo, "hi": hi}).first()
-        ):
-            stale.add(account_id)
+    for start in range(0, len(near), 300):
+        chunk = near[start : start + 300]
+        found = session.connection().exec_driver_sql(
+            "WITH wanted(account_id, lo, hi) AS (VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(chunk))
+            + ") SELECT DISTINCT account_id FROM wanted WHERE EXISTS (SELECT 1 FROM posts "
+            "WHERE posts.account_id = wanted.account_id AND posts.scheduled_for >= wanted.lo "
+            "AND posts.scheduled_for < wanted.hi "
+            f"AND posts.state IN ({', '.join(['?'] * len(states))}) LIMIT 1)",
+            tuple(value for a, lo, hi in chunk for value in (a, stored(lo), stored(hi))) + states,
+        )
+        stale.update(found.scalars())
     return stale
-
-
-_PROBE = (
-    select(Post.id)
-    .where(
-        Post.account_id == bindparam("account"),
-        Post.scheduled_for >= bindparam("lo", type_=UTCDateTime()),
-        Post.scheduled_for < bindparam("hi", type_=UTCDateTime()),
-        Post.state.in_(HOLDING_STATES),
-    )
-    .limit(1)
-)
 
 
 def _existing_posts(
@@ -717,42 +717,25 @@ def _insert(session: Session, threads: list[list[dict[str, Any]]]) -> list[int]:
     executemany.
     """
     rows = [row for parts in threads for row in parts]
-    dialect = session.get_bind().dialect.name
-    if _psycopg(session):
+    if _postgresql(session):
         ids = list(
             session.scalars(
                 text("SELECT nextval(pg_get_serial_sequence('posts', 'id')) FROM generate_series(1, :n)"),
                 {"n": len(rows)},
             )
         )
-    elif dialect == "sqlite":
+    else:
         highest = session.scalar(select(func.max(Post.id))) or 0
         ids = list(range(highest + 1, highest + 1 + len(rows)))
-    else:  # no way to know the ids first: one INSERT … RETURNING per depth of thread
-        return _insert_returning(session, threads)
     for row, post_id in zip(rows, ids, strict=True):
         row["id"] = post_id
     for parts in threads:
         for parent, reply in itertools.pairwise(parts):
             reply["thread_parent_id"] = parent["id"]
-    if _psycopg(session):
+    if _postgresql(session):
         _insert_unnest(session, rows)
     else:
         session.execute(insert(Post.__table__), rows)
-    return [parts[0]["id"] for parts in threads]
-
-
-def _insert_returning(session: Session, threads: list[list[dict[str, Any]]]) -> list[int]:
-    statement = insert(Post).returning(Post.id, sort_by_parameter_order=True)
-    depth = 0
-    while rows := [parts[depth] for parts in threads if len(parts) > depth]:
-        if depth:
-            for parts in threads:
-                if len(parts) > depth:
-                    parts[depth]["thread_parent_id"] = parts[depth - 1]["id"]
-        for row, post_id in zip(rows, session.scalars(statement, rows), strict=True):
-            row["id"] = post_id
-        depth += 1
     return [parts[0]["id"] for parts in threads]
 
 
@@ -783,10 +766,10 @@ def _insert_unnest(session: Session, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _psycopg(session: Session) -> bool:
-    """PostgreSQL through psycopg 3: arrays as parameters, binary ones with %b."""
-    dialect = session.get_bind().dialect
-    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+def _postgresql(session: Session) -> bool:
+    """PostgreSQL, through psycopg 3 (the driver the project depends on): arrays as parameters, binary
+    ones with %b; otherwise SQLite."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _card_size(templates_dir: Path, step: CampaignStep) -> CardSize:
