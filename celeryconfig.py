@@ -60,6 +60,12 @@ beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 600.0},
     },
+    # SQLite's query planner statistics (PostgreSQL's autovacuum keeps its own).
+    "refresh-statistics": {
+        "task": "scheduler.tasks.refresh_statistics",
+        "schedule": 3600.0,
+        "options": {"expires": 600.0},
+    },
     "reconcile": {
         "task": "scheduler.tasks.reconcile_expired",
         "schedule": _settings.reconcile_seconds,

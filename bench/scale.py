@@ -7,7 +7,8 @@ the same rows from one seeded generator: N posts on 50 accounts and N/200 articl
 account is paused, one held by a rate limit, one article is under embargo. PostgreSQL loads with COPY,
 then VACUUM ANALYZE and a checkpoint (the state autovacuum keeps a table in), then autovacuum is turned
 off for the two tables so that statistics change only when this run says; SQLite loads with executemany
-in one transaction and is not analyzed (the application never analyzes it).
+in one transaction; its ticks are measured before and after db.refresh_statistics (the beat's hourly
+ANALYZE).
 
   tick        scheduler.tasks.tick without Celery: publishing.dispatch_due in one transaction,
               post_cards.claim_card_jobs in the next. `now` moves forward between ticks so that each
@@ -20,11 +21,8 @@ in one transaction and is not analyzed (the application never analyzes it).
               50 accounts, one transaction per article (as `scheduler add --campaign` does), on the
               database that holds the posts; stopped after --plan-seconds and extrapolated.
   after plan  the first card claim (rolled back) while the statistics are still those from before
-              planning; then ticks a beat period (1 s) apart, as the beat runs them right after, the
-              cards workers rendering 10 cards between two ticks.
-  fixes       what this run recommends for scheduler/, applied in the benchmark's database only (an
-              index, statistics, or the proposed statement in claim_card_jobs_once): the same
-              measurement again, against the figure without it.
+              planning: it must take its limit (100), no more; then ticks a beat period (1 s) apart, as
+              the beat runs them right after, the cards workers rendering 10 cards between two ticks.
 
 Human-readable figures first; the last line is one JSON object. `--quick` (100,000 posts, 50 articles
 planned, 1000 extrapolated) takes about a minute.
@@ -53,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, func, or_, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -96,22 +94,7 @@ PAUSED, HELD = 0, 1  # account indexes
 EMBARGOED = 1  # article id
 SEED = 1_000_000
 
-# What this run recommends for scheduler/, applied in its own database to measure the gain (IF NOT EXISTS:
-# a migration may have added one by now).
-# The articles whose posts are held back (db.embargoed_articles: under embargo, or withdrawn).
-EMBARGO_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_articles_held_back ON articles (embargo_until) "
-    "WHERE embargo_until IS NOT NULL OR withdrawn_at IS NOT NULL"
-)
-ARTICLE_INDEX = "CREATE INDEX IF NOT EXISTS ix_posts_article_id ON posts (article_id)"
-# In place of ix_posts_card_state (card_state): the pending cards in due order, on both databases (SQLite
-# cannot use a partial index WHERE card_state = 'pending' for the query's `card_state = ?`).
-CARD_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_posts_card_state_due_at ON posts (card_state, due_at); "
-    "DROP INDEX IF EXISTS ix_posts_card_state"
-)
 ONE_SHOT_TIMEOUT_S = 300
-PAIRED_RUNS = 30
 
 ARTICLE_COLUMNS = (
     "id", "title", "author", "paragraphs", "links", "canonical_url", "content_hash", "summary",
@@ -175,7 +158,7 @@ class Shape:
     accounts: int
     ticks: int
     plan_articles: int  # on PostgreSQL, as the code stands
-    plan_sample: int  # with the recommended index, and on SQLite
+    plan_sample: int  # on SQLite
     plan_seconds: float  # stop planning after this long and extrapolate
 
     @property
@@ -399,10 +382,9 @@ class Statements:
     """Wall time of every statement sent through the engine, by kind (its first words)."""
 
     KINDS = (  # (how the statement begins, what it contains, its name)
-        ("UPDATE posts SET state=", "queued_at=", "claim"),
+        ("WITH picked AS MATERIALIZED", "UPDATE posts SET state=", "claim"),
+        ("WITH picked AS MATERIALIZED", "UPDATE posts SET card_requested_at=", "card claim"),
         ("UPDATE posts SET queued_at=", "", "requeue"),
-        ("UPDATE posts SET card_requested_at=", "", "card claim"),
-        ("WITH pending AS MATERIALIZED", "", "card claim"),
         ("SELECT posts.id, posts.account_id, posts.scheduled_for, posts.quote_id", "", "article's posts"),
         ("SELECT", "AS anon_1, posts.scheduled_for FROM posts", "slots taken"),
         ("SELECT posts.account_id, posts.scheduled_for", "", "slots taken"),
@@ -520,40 +502,6 @@ def tick(
     return [dispatch.post_id for dispatch in dispatches], cards
 
 
-def claim_card_jobs_once(
-    session: Session, *, now: datetime, retry_after: timedelta, limit: int = 100
-) -> list[int]:
-    """post_cards.claim_card_jobs as this run proposes it for PostgreSQL: the same rows, picked once.
-
-    `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` lets the planner put the subquery
-    on the inner side of a nested loop and run it again for every outer row; each run skips the rows
-    this statement has already updated and returns the next ones, so the UPDATE takes far more than n
-    (all the stale pending cards) and costs n x rows. A MATERIALIZED CTE is run once.
-    """
-    stale = now - retry_after
-    pending = (
-        select(Post.id)
-        .where(
-            Post.card_state == CardState.PENDING,
-            Post.state.in_(post_cards.WAITING_STATES),
-            or_(Post.card_requested_at.is_(None), Post.card_requested_at < stale),
-        )
-        .order_by(Post.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("pending")
-        .prefix_with("MATERIALIZED")
-    )
-    rows = session.execute(
-        update(Post)
-        .where(Post.id == pending.c.id, Post.card_state == CardState.PENDING)
-        .values(card_requested_at=now)
-        .returning(Post.id)
-        .execution_options(synchronize_session=False)
-    )
-    return [row.id for row in rows]
-
-
 def workers_after(url: str, claimed: list[int], cards: list[int], now: datetime) -> None:
     """What the workers do between ticks, off the clock: the claimed posts go out, the cards are made."""
     with db.session_scope(url) as session:
@@ -662,26 +610,6 @@ def explain(url: str, statement: str, parameters: Any) -> list[str]:
     return [f"{'  ' * (row[1] > 0)}{row[-1]}" for row in rows]
 
 
-def paired_claim(url: str, now: datetime, settings: Settings, ddl: str, repeats: int) -> tuple[float, float]:
-    """The claim statement at one `now` on one state, as it is and after `ddl`, alternately, each run in a
-    transaction rolled back (on PostgreSQL an index is created inside it): median ms of each."""
-    statement, parameters = next(
-        (s, p) for kind, s, p in tick_statements(url, now, settings) if kind == "claim"
-    )
-    engine = db.get_engine(url)
-    times: dict[bool, list[float]] = {False: [], True: []}
-    for _ in range(repeats):
-        for fixed in (False, True):
-            with engine.connect() as connection:
-                if fixed:
-                    connection.exec_driver_sql(ddl)
-                t0 = time.perf_counter()
-                connection.exec_driver_sql(statement, parameters).all()
-                times[fixed].append((time.perf_counter() - t0) * 1000)
-                connection.rollback()
-    return median(times[False]) or 0.0, median(times[True]) or 0.0
-
-
 def execution_ms(plan: list[str]) -> float | None:
     for line in plan:
         if line.strip().startswith("Execution Time:"):
@@ -718,18 +646,16 @@ def reset_card_requests(url: str) -> None:
             connection.execute("VACUUM posts")
 
 
-def create(url: str, statement: str | None) -> float:
-    """Create an index in the benchmark's database (if any), then analyze; returns the seconds it took."""
+def analyze(url: str) -> float:
+    """Statistics as they stand in service: PostgreSQL's autovacuum would have analyzed the tables by now;
+    on SQLite the beat's hourly db.refresh_statistics. The seconds it took."""
     t0 = time.perf_counter()
-    with db.get_engine(url).begin() as connection:
-        for part in (statement or "").split(";"):
-            if part.strip():
-                connection.execute(text(part))
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE posts"))
-            connection.execute(text("ANALYZE articles"))
+    with db.session_scope(url) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE posts"))
+            session.execute(text("ANALYZE articles"))
         else:
-            connection.execute(text("ANALYZE"))
+            db.refresh_statistics(session)
     return time.perf_counter() - t0
 
 
@@ -1029,23 +955,6 @@ class Bench:
                 card_claim_explain_ms=plans.get("card claim"),
             )
 
-            # Fix 1: the embargo subquery reads every article, every tick; a partial index reads the few.
-            # First the claim alone, at one `now` on one state, without and with the index alternately.
-            as_is, fixed_ms = paired_claim(url, self.window(1), self.settings, EMBARGO_INDEX, PAIRED_RUNS)
-            say(
-                f"\n[{label}] fix 1: {EMBARGO_INDEX}\n[{label}] the claim statement, the same one "
-                f"{PAIRED_RUNS} times each way, rolled back: median {as_is:.2f} ms as it is, "
-                f"{fixed_ms:.2f} ms with the index"
-            )
-            self.summary["claim_paired_ms"] = as_is
-            self.summary["claim_paired_with_embargo_index_ms"] = fixed_ms
-            self.summary["claim_embargo_index_ratio"] = ratio(fixed_ms, as_is)
-            say(f"[{label}] with the index ({create(url, EMBARGO_INDEX):.1f} s to build):")
-            fixed = self.ticks(label, url, "tick", self.window(1))
-            plans = explain_tick(label, url, self.window(2), self.settings, ("claim",))
-            self.summary.update(timing(fixed.figures("tick_with_embargo_index_")))
-            self.summary["claim_explain_with_embargo_index_ms"] = plans.get("claim")
-
             say()
             planning = self.plan(label, url, shape.plan_articles, self.window(2))
             if planning is None:
@@ -1059,43 +968,21 @@ class Bench:
             self.summary["pending_cards_after_plan"] = pending
 
             # The first card claim after planning, while the statistics still say what they said before
-            # (autovacuum analyzes a table once a tenth of it has changed): as it is, and fix 2.
+            # (autovacuum analyzes a table once a tenth of it has changed): it must take its limit, no more.
             now = self.beat(0)
-            say(f"[{label}] {pending:,} cards pending; one card claim each way, rolled back (limit 100):")
-            for name, claim in (("as it is", post_cards.claim_card_jobs), ("fix 2", claim_card_jobs_once)):
-                claimed, ms = card_claim_once(url, claim, now, self.settings)
-                say(f"  {name}: {claimed if claimed is not None else '-'} cards claimed in {ms:.1f} ms")
-                key = "first_card_claim_after_plan" + ("_with_cte" if name == "fix 2" else "")
-                self.summary[f"{key}_cards"], self.summary[f"{key}_ms"] = claimed, ms
-            say("  (fix 2: the card claim's subquery in a MATERIALIZED CTE, claim_card_jobs_once)")
-
-            say(f"\n[{label}] ANALYZE posts, as autovacuum would by now ({create(url, None):.1f} s)")
             claimed, ms = card_claim_once(url, post_cards.claim_card_jobs, now, self.settings)
-            say(f"[{label}] one card claim, rolled back: {claimed} cards claimed in {ms:.1f} ms")
-            self.summary["first_card_claim_after_plan_analyzed_cards"] = claimed
-            self.summary["first_card_claim_after_plan_analyzed_ms"] = ms
+            say(
+                f"[{label}] {pending:,} cards pending; one card claim, rolled back: {claimed} claimed "
+                f"(limit 100) in {ms:.1f} ms"
+            )
+            self.summary["first_card_claim_after_plan_cards"] = claimed
+            self.summary["first_card_claim_after_plan_ms"] = ms
+
+            say(f"[{label}] ANALYZE posts, as autovacuum would by now ({analyze(url):.1f} s)")
             after = self.ticks(label, url, "tick after planning, a second apart", now, after_plan=True)
             plans = explain_tick(label, url, self.beat(1), self.settings, ("card claim",))
             self.summary.update(after.figures("tick_after_plan_"))
             self.summary["card_claim_explain_after_plan_ms"] = plans.get("card claim")
-
-            # Fix 3: an index that hands the card claim the pending cards in due order.
-            say(f"\n[{label}] fix 3: {CARD_INDEX} ({create(url, CARD_INDEX):.1f} s to build)")
-            fixed = self.ticks(label, url, "tick after planning", self.beat(1), after_plan=True)
-            plans = explain_tick(label, url, self.beat(2), self.settings, ("card claim",))
-            self.summary.update(timing(fixed.figures("tick_after_plan_with_card_index_")))
-            self.summary["card_claim_explain_after_plan_with_card_index_ms"] = plans.get("card claim")
-
-            # Fix 4: the planner looks the article's posts up by article_id, which has no index.
-            say(f"\n[{label}] fix 4: {ARTICLE_INDEX} ({create(url, ARTICLE_INDEX):.1f} s to build)")
-            sample = self.plan(label, url, shape.plan_sample, self.window(3))
-            if sample is not None:
-                figures = sample.figures("with_article_index_")
-                self.summary.update(
-                    {k: v for k, v in figures.items() if "_plan_" in k and "returned" not in k}
-                )
-                before = planning.per_article_ms[-sample.articles :]  # the table as full, or nearly
-                self.summary["plan_article_index_speedup"] = ratio(mean(before), mean(sample.per_article_ms))
         finally:
             if self.args.keep:
                 say(f"kept the PostgreSQL database {url}")
@@ -1107,41 +994,30 @@ class Bench:
         label, url = "sqlite", f"sqlite:///{folder / 'scale.db'}"
         try:
             count, load_s = self.load(label, url, load_sqlite)
-            ticks = self.ticks(
-                label, url, "tick, never analyzed (as the application leaves it)", self.window(0)
+            fresh = self.ticks(
+                label, url, "tick, before the first statistics (a bulk load within the hour)", self.window(0)
             )
+            say(f"[{label}] db.refresh_statistics, as the beat runs it hourly ({analyze(url):.1f} s)")
+            ticks = self.ticks(label, url, "tick", self.window(1))
             idle = self.idle(label, url)
-            explain_tick(label, url, self.window(1), self.settings, ("claim", "card claim"))
+            explain_tick(label, url, self.window(2), self.settings, ("claim", "card claim"))
             self.summary.update(
                 sqlite_posts_in_table=count,
                 load_sqlite_s=load_s,
                 **ticks.figures("sqlite_tick_"),
                 sqlite_tick_idle_median_ms=median(idle.wall_ms),
+                sqlite_tick_before_statistics_median_ms=median(fresh.wall_ms),
+                sqlite_tick_before_statistics_p95_ms=percentile(fresh.wall_ms, 0.95),
             )
-            # Fix 5: statistics (what PRAGMA optimize gathers): the claim's UPDATE then finds its rows by id.
-            say(f"\n[{label}] fix 5: ANALYZE ({create(url, None):.1f} s)")
-            analyzed = self.ticks(label, url, "tick", self.window(1))
-            explain_tick(label, url, self.window(2), self.settings, ("claim", "card claim"))
-            self.summary.update(timing(analyzed.figures("sqlite_tick_analyzed_")))
-            # With statistics, SQLite reads the whole table for the card claim: fix 3 hands it the
-            # pending cards in due order.
-            say(f"\n[{label}] fixes 5 and 3: {CARD_INDEX} ({create(url, CARD_INDEX):.1f} s, with ANALYZE)")
-            both = self.ticks(label, url, "tick", self.window(2))
-            explain_tick(label, url, self.window(3), self.settings, ("card claim",))
-            self.summary.update(timing(both.figures("sqlite_tick_with_fixes_")))
             say()
             planning = self.plan(label, url, self.shape.plan_sample, self.window(3))
             if planning is None:
                 return
             self.summary.update(planning.figures("sqlite_"))
             after = self.ticks(
-                label,
-                url,
-                "tick after planning, a second apart (fixes 5 and 3)",
-                self.beat(0, 3),
-                after_plan=True,
+                label, url, "tick after planning, a second apart", self.beat(0, 3), after_plan=True
             )
-            self.summary.update(timing(after.figures("sqlite_tick_after_plan_with_fixes_")))
+            self.summary.update(timing(after.figures("sqlite_tick_after_plan_")))
         finally:
             db.get_engine(url).dispose()
             if self.args.keep:
@@ -1168,7 +1044,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Shape]:
     parser.add_argument(
         "--plan-sample",
         type=int,
-        help="articles planned with the recommended index, and on SQLite (default 100; quick 10)",
+        help="articles planned on SQLite (default 100; quick 10)",
     )
     parser.add_argument(
         "--plan-seconds",
@@ -1221,7 +1097,7 @@ def main(argv: list[str] | None = None) -> int:
         f"shape: {shape.posts:,} posts ({shape.scheduled:,} scheduled over {SCHEDULED_DAYS} days) on "
         f"{shape.accounts} accounts, {shape.articles:,} articles; {shape.ticks} ticks each time, `now` "
         f"{shape.tick_step.total_seconds():.0f} s further each; {shape.plan_articles} articles planned "
-        f"({shape.plan_sample} with the index, and on SQLite); lookahead {settings.lookahead_seconds:g} s, "
+        f"({shape.plan_sample} on SQLite); lookahead {settings.lookahead_seconds:g} s, "
         f"claim batch {settings.claim_batch}; {os.cpu_count()} CPUs, load {loadavg:.2f}"
     )
     bench.plan_campaign, bench.planner_problem = load_planner(args.wait_for_planner)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, types
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -67,8 +68,21 @@ class Base(DeclarativeBase):
     }
 
 
+POST_IS_REPLY = "thread_parent_id IS NOT NULL"
+# Articles whose posts the dispatcher holds back: few, read every tick through a partial index.
+ARTICLE_HELD_BACK = "embargo_until IS NOT NULL OR withdrawn_at IS NOT NULL"
+
+
 class Article(Base):
     __tablename__ = "articles"
+    __table_args__ = (
+        Index(
+            "ix_articles_held_back",
+            "embargo_until",
+            postgresql_where=sql_text(ARTICLE_HELD_BACK),
+            sqlite_where=sql_text(ARTICLE_HELD_BACK),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -193,19 +207,29 @@ class Post(Base):
         Index("ix_posts_state_due_at", "state", "due_at"),
         # Slot and budget look-ups: an account's posts around a time.
         Index("ix_posts_account_scheduled_for", "account_id", "scheduled_for"),
+        # The card claim: pending cards in due order.
+        Index("ix_posts_card_state_due_at", "card_state", "due_at"),
+        # A thread's replies. Partial: most posts have no parent, and SQLite's statistics cannot tell it
+        # so; with the whole column indexed it read every first part for `thread_parent_id IS NULL`.
+        Index(
+            "ix_posts_thread_parent_id",
+            "thread_parent_id",
+            postgresql_where=sql_text(POST_IS_REPLY),
+            sqlite_where=sql_text(POST_IS_REPLY),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unique beyond this database (ids restart when a database is replaced, a network's memory does not):
     # what adapters use as idempotency key and to find the post again.
     key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     step: Mapped[str] = mapped_column(String(32), default="announce")
     # The pull quote a quote post carries; editors can pick another before it goes out.
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"))
     # A thread is a chain of posts: each later part replies to the one before and waits for it.
-    thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     thread_index: Mapped[int] = mapped_column(default=0)
     # The campaign (templates/campaigns/<name>.yml) and its step number that planned this post.
     campaign: Mapped[str | None] = mapped_column(String(64))
@@ -217,7 +241,7 @@ class Post(Base):
     # queue. card_state: pending (not rendered yet: the dispatcher waits), ready, failed.
     card_template: Mapped[str | None] = mapped_column(String(64))
     card_size: Mapped[str | None] = mapped_column(String(16))
-    card_state: Mapped[str | None] = mapped_column(String(16), index=True)
+    card_state: Mapped[str | None] = mapped_column(String(16))
     # When a render was last asked for; also the token that tells a render its request still stands.
     card_requested_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(16), default=PostState.SCHEDULED)

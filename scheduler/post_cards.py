@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.articles.fetch import FetchError, FetchPolicy, fetch
 from scheduler.config import Settings
+from scheduler.db import picked_once
 from scheduler.models import Account, Article, CardState, Post, PostState, Quote, utcnow
 from scheduler.publishing import fail_thread_replies
 from scheduler.render import RenderError
@@ -97,11 +98,9 @@ def claim_card_jobs(
         .order_by(Post.due_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        pending = pending.with_for_update(skip_locked=True)
     rows = session.execute(
         update(Post)
-        .where(Post.id.in_(pending.scalar_subquery()), Post.card_state == CardState.PENDING)
+        .where(Post.id.in_(select(picked_once(session, pending).c.id)), Post.card_state == CardState.PENDING)
         .values(card_requested_at=now)
         .returning(Post.id)
         .execution_options(synchronize_session=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery.signals import worker_process_shutdown
 
-from scheduler import evergreen, networks, post_cards, publishing, subscriptions
+from scheduler import db, evergreen, networks, post_cards, publishing, subscriptions
 from scheduler.celery_app import celery_app
 from scheduler.config import get_settings
 from scheduler.db import session_scope
@@ -86,3 +86,9 @@ def fill_evergreen() -> int:
     templates_dir = get_settings().templates_dir
     with session_scope() as session:
         return len(evergreen.fill_free_slots(session, utcnow(), templates_dir))
+
+
+@celery_app.task(name="scheduler.tasks.refresh_statistics")
+def refresh_statistics() -> str:
+    with session_scope() as session:
+        return db.refresh_statistics(session)

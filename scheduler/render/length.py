@@ -4,9 +4,9 @@ written, not refused at 9 a.m. with nobody watching."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
-from twitter_text import parse_tweet
 from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 from twitter_text.regexp.valid_domain import valid_domain
 from twitter_text.regexp.valid_tco_url import valid_tco_url
@@ -14,6 +14,7 @@ from twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_par
 from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
 
 from scheduler.render.facets import bluesky_text
+from scheduler.render.x_length import x_length
 
 NETWORKS = ("x", "mastodon", "bluesky", "outbox")
 
@@ -57,6 +58,9 @@ class Count:
         return self.over == 0
 
 
+# Fitting a post measures the same texts again (the fitted text, then each account of a network):
+# counts are pure, so the recent ones are kept.
+@lru_cache(maxsize=8192)
 def count(network: str, text: str, *, max_characters: int | None = None) -> Count:
     """Count `text` as `network` will when it receives it.
 
@@ -68,7 +72,7 @@ def count(network: str, text: str, *, max_characters: int | None = None) -> Coun
         raise ValueError(f"unknown network {network!r}: known networks are {', '.join(NETWORKS)}")
     if network == "x":
         # twitter-text's v3 configuration (its default): NFC, URLs 23, CJK and emoji 2, the rest 1.
-        return Count(network, parse_tweet(text).weightedLength, X_LIMIT)
+        return Count(network, x_length(text), X_LIMIT)
     if network == "mastodon":
         limit = MASTODON_DEFAULT_LIMIT if max_characters is None else max_characters
         if limit < 1:
