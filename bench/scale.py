@@ -17,7 +17,7 @@ ANALYZE).
               Wall time, this process's CPU time, and each statement's time are recorded.
   idle        the same tick with nothing due: its fixed cost.
   explain     EXPLAIN ANALYZE (SQLite: EXPLAIN QUERY PLAN) of the claim and of the card claim.
-  plan        scheduler.campaign_planner.plan_campaign: new articles, the default campaign, onto the
+  plan        scheduler.campaign_planner.plan: new articles, the default campaign, onto the
               50 accounts, one transaction per article (as `scheduler add --campaign` does), on the
               database that holds the posts; stopped after --plan-seconds and extrapolated.
   after plan  the first card claim (rolled back) while the statistics are still those from before
@@ -581,7 +581,7 @@ def tick_statements(url: str, now: datetime, settings: Settings) -> list[tuple[s
     seen: list[tuple[str, str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
+        if statement.lstrip().upper().startswith(("UPDATE", "WITH")):
             seen.append((Statements.kind(statement), statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
@@ -708,8 +708,27 @@ def store_articles(url: str, articles: list[tuple[ParsedArticle, list[PullQuote]
     return ids
 
 
-def load_planner(wait_minutes: float) -> tuple[Callable[..., list[Post]] | None, str | None]:
-    """plan_campaign, once scheduler/campaign_planner.py and the default campaign exist and import."""
+def as_added(planner: Any, campaigns: Any) -> Callable[..., list[Any]]:
+    """campaign_planner.plan as `scheduler add --campaign` and a feed with a campaign call it."""
+
+    def plan(
+        session: Session,
+        article: Article,
+        accounts: list[Account],
+        name: str,
+        *,
+        templates_dir: Path,
+        now: datetime,
+    ) -> list[Any]:
+        campaign = campaigns.load_campaign(templates_dir, name)
+        return planner.plan(session, article, accounts, campaign, templates_dir=templates_dir, now=now).posts
+
+    return plan
+
+
+def load_planner(wait_minutes: float) -> tuple[Callable[..., list[Any]] | None, str | None]:
+    """campaign_planner.plan as `scheduler add --campaign` calls it, once scheduler/campaign_planner.py and
+    the default campaign exist and import."""
     deadline = time.monotonic() + wait_minutes * 60
     campaign = ROOT / "templates" / "campaigns" / f"{CAMPAIGN}.yml"
     while True:
@@ -719,7 +738,7 @@ def load_planner(wait_minutes: float) -> tuple[Callable[..., list[Post]] | None,
             try:
                 importlib.invalidate_caches()
                 module = importlib.import_module(PLANNER_MODULE)
-                return module.plan_campaign, None
+                return as_added(module, importlib.import_module("scheduler.campaigns")), None
             except Exception as error:  # not written yet, or half-written
                 problem = f"{PLANNER_MODULE} does not import: {type(error).__name__}: {error}"
         if time.monotonic() >= deadline:
@@ -792,7 +811,7 @@ class Planning:
 
 def plan_articles(
     url: str,
-    plan_campaign: Callable[..., list[Post]],
+    plan_campaign: Callable[..., list[Any]],
     articles: list[tuple[ParsedArticle, list[PullQuote]]],
     now: datetime,
     seconds: float,
@@ -868,7 +887,7 @@ class Bench:
         self.dataset = Dataset(shape, self.t0)
         self.articles = NewArticles()
         self.summary: dict[str, Any] = {}
-        self.plan_campaign: Callable[..., list[Post]] | None = None
+        self.plan_campaign: Callable[..., list[Any]] | None = None
         self.planner_problem: str | None = None
 
     def window(self, number: int) -> datetime:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import threading
-import uuid
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, literal, select, text, union_all
+from sqlalchemy import bindparam, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from scheduler import post_cards
@@ -413,10 +413,24 @@ class AccountPlan:
 
 
 @dataclass(frozen=True)
+class PlannedPost:
+    """A post planning made (the first part, for a thread), as inserted: no ORM object is loaded for it."""
+
+    id: int
+    account: Account
+    step: str
+    campaign_step: int
+    due_at: datetime
+    state: str
+    text: str
+    card_template: str | None
+
+
+@dataclass(frozen=True)
 class CampaignPlan:
     """What planning made: the first post of every step for every account, and the steps left out."""
 
-    posts: list[Post]
+    posts: list[PlannedPost]
     skipped: list[SkippedStep]
 
 
@@ -436,7 +450,24 @@ def plan_campaign(
 ) -> list[Post]:
     """Plan every step of the campaign for every account; the first post of each, by account and step."""
     campaign = load_campaign(templates_dir, campaign_name)
-    return plan(session, article, accounts, campaign, templates_dir=templates_dir, now=now).posts
+    return load_posts(
+        session, plan(session, article, accounts, campaign, templates_dir=templates_dir, now=now).posts
+    )
+
+
+def load_posts(session: Session, planned: Sequence[PlannedPost]) -> list[Post]:
+    """The posts as ORM objects, in the same order (for callers that go on to work with them)."""
+    if not planned:
+        return []
+    ids = [post.id for post in planned]
+    # The ids are (nearly always) one run: a range, not a list of two hundred parameters.
+    loaded = {
+        post.id: post
+        for post in session.scalars(
+            select(Post).where(Post.id.between(min(ids), max(ids)), Post.thread_index == 0)
+        )
+    }
+    return [loaded[post_id] for post_id in ids]
 
 
 def plan(
@@ -485,7 +516,7 @@ def plan(
         plans.update((plan.account.id, plan) for plan in pending)
     else:
         _place_steps(session, pending)
-    posts = make_posts(session, article, plans.values(), campaign, templates_dir)
+    posts = make_posts(session, article, list(plans.values()), campaign, templates_dir)
     return CampaignPlan(posts, [s for p in plans.values() for s in p.skipped])
 
 
@@ -540,19 +571,20 @@ def _taken_meanwhile(session: Session, plans: list[AccountPlan]) -> set[int]:
     return stale
 
 
+_EXISTING_POSTS = select(Post.id, Post.account_id, Post.scheduled_for, Post.quote_id, Post.campaign).where(
+    Post.article_id == bindparam("article_id"), Post.state.in_(HOLDING_STATES), Post.thread_index == 0
+)
+
+
 def _existing_posts(
     session: Session, article: Article, campaign: Campaign, accounts: Sequence[Account]
 ) -> list[Any]:
     """The article's posts on the accounts already: their days and quotes are taken, the campaign once."""
-    rows = session.execute(
-        select(Post.id, Post.account_id, Post.scheduled_for, Post.quote_id, Post.campaign).where(
-            Post.article_id == article.id,
-            Post.account_id.in_([account.id for account in accounts]),
-            Post.state.in_(HOLDING_STATES),
-            Post.thread_index == 0,
-        )
-    ).all()
+    # By article only (its index), the accounts picked here: one statement whatever the accounts.
     names = {account.id: account.name for account in accounts}
+    rows = [
+        row for row in session.execute(_EXISTING_POSTS, {"article_id": article.id}) if row.account_id in names
+    ]
     for row in rows:
         if row.campaign == campaign.name:
             raise NewsroomError(
@@ -641,11 +673,11 @@ class _Renders:
 def make_posts(
     session: Session,
     article: Article,
-    plans: Iterable[AccountPlan],
+    plans: Sequence[AccountPlan],
     campaign: Campaign,
     templates_dir: Path,
-) -> list[Post]:
-    """Insert every planned post in one statement or a few, and load the first part of each back."""
+) -> list[PlannedPost]:
+    """Insert every planned post in one statement or a few; the first part of each as planned."""
     renders = _Renders(templates_dir, article_view(article), campaign.name)
     sizes: dict[int, CardSize] = {}
     created = utcnow()
@@ -668,7 +700,7 @@ def make_posts(
             threads.append(
                 [
                     {
-                        "key": uuid.uuid4().hex,
+                        "key": secrets.token_hex(16),
                         "article_id": article.id,
                         "account_id": plan.account.id,
                         "step": step.step,
@@ -693,18 +725,20 @@ def make_posts(
     if not threads:
         return []
     first_ids = _insert(session, threads)
-    # The ids are (nearly always) one run: a range, not a list of two hundred parameters.
-    loaded = {
-        post.id: post
-        for post in session.scalars(
-            select(Post).where(
-                Post.id.between(min(first_ids), max(first_ids)),
-                Post.article_id == article.id,
-                Post.thread_index == 0,
-            )
+    accounts = {plan.account.id: plan.account for plan in plans}
+    return [
+        PlannedPost(
+            post_id,
+            accounts[parts[0]["account_id"]],
+            parts[0]["step"],
+            parts[0]["campaign_step"],
+            parts[0]["due_at"],
+            parts[0]["state"],
+            parts[0]["text"],
+            parts[0]["card_template"],
         )
-    }
-    return [loaded[post_id] for post_id in first_ids]
+        for post_id, parts in zip(first_ids, threads, strict=True)
+    ]
 
 
 def _insert(session: Session, threads: list[list[dict[str, Any]]]) -> list[int]:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,26 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import CTE, Engine, Select, and_, create_engine, event, make_url, or_, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Engine,
+    Integer,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    make_url,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from scheduler.config import get_settings
-from scheduler.models import Account, AccountStatus, Article, CardState, Post, PostState
+from scheduler.models import Account, AccountStatus, Article, CardState, Post, PostState, UTCDateTime
 
 _engines: dict[tuple[int, str], Engine] = {}
 _session_factories: dict[Engine, sessionmaker[Session]] = {}
@@ -87,6 +103,15 @@ def claim_due(
     PostgreSQL skips rows another dispatcher holds; SQLite needs nothing more because the
     transaction began IMMEDIATE and so already holds the only write lock.
     """
+    statement = _claim_due_statement(is_postgresql(session))
+    rows = session.execute(statement, {"now": now, "horizon": horizon, "limit": limit})
+    return [(row.id, row.due_at) for row in rows]
+
+
+@cache
+def _claim_due_statement(postgresql: bool) -> Update:
+    """claim_due's statement, built once: building it each tick cost more than running it."""
+    now, horizon = bindparam("now", type_=UTCDateTime()), bindparam("horizon", type_=UTCDateTime())
     parent = aliased(Post)
     # A later part of a thread waits until the part it replies to is out.
     parent_is_out = (
@@ -106,31 +131,37 @@ def claim_due(
             or_(Post.article_id.is_(None), Post.article_id.not_in(embargoed_articles(now))),
         )
         .order_by(Post.due_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
-    statement = (
+    return (
         update(Post)
-        .where(Post.id.in_(select(picked_once(session, due).c.id)), Post.state == PostState.SCHEDULED)
+        .where(
+            Post.id.in_(select(picked_once(due, postgresql=postgresql).c.id)),
+            Post.state == PostState.SCHEDULED,
+        )
         .values(state=PostState.QUEUED, queued_at=now, updated_at=now)
         .returning(Post.id, Post.due_at)
         .execution_options(synchronize_session=False)
     )
-    return [(row.id, row.due_at) for row in session.execute(statement)]
 
 
-def picked_once(session: Session, rows: Select[Any]) -> CTE:
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def picked_once(rows: Select[Any], *, postgresql: bool) -> CTE:
     """The rows a claim takes, chosen once: a MATERIALIZED CTE, locked with SKIP LOCKED on PostgreSQL.
 
     As a plain `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL may run the subquery again
     for every row it updates; each run skips the rows already taken and returns the next ones, so the
     claim takes far more than n (bench/scale.py saw 483 cards claimed for a limit of 100).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         rows = rows.with_for_update(skip_locked=True)
     return rows.cte("picked").prefix_with("MATERIALIZED")
 
 
-def blocked_accounts(now: datetime) -> Select[tuple[int]]:
+def blocked_accounts(now: datetime | ColumnElement[datetime]) -> Select[tuple[int]]:
     """Accounts whose posts must wait: rate-limited until a reset, needing to be reconnected, or paused."""
     return select(Account.id).where(
         or_(
@@ -141,7 +172,7 @@ def blocked_accounts(now: datetime) -> Select[tuple[int]]:
     )
 
 
-def embargoed_articles(now: datetime) -> Select[tuple[int]]:
+def embargoed_articles(now: datetime | ColumnElement[datetime]) -> Select[tuple[int]]:
     """Articles under embargo (none of their posts goes out before it lifts), and withdrawn ones (never)."""
     return select(Article.id).where(
         or_(

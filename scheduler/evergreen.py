@@ -24,6 +24,7 @@ from scheduler.campaign_planner import (
     Calendar,
     Need,
     PlannedStep,
+    load_posts,
     make_posts,
     read_taken,
 )
@@ -137,7 +138,7 @@ def _fill(
         plan = AccountPlan(account, calendar, CAMPAIGN, now, [])
         plan.placed.append(PlannedStep(dataclasses.replace(step, card=card), slot, quote, in_slot=True))
         calendar.hold(slot)
-        made.extend(make_posts(session, article, [plan], CAMPAIGN, templates_dir))
+        made.extend(load_posts(session, make_posts(session, article, [plan], CAMPAIGN, templates_dir)))
     return made
 
 

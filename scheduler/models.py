@@ -224,7 +224,8 @@ class Post(Base):
     # what adapters use as idempotency key and to find the post again.
     key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # Indexed by ix_posts_account_scheduled_for, which begins with it.
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     step: Mapped[str] = mapped_column(String(32), default="announce")
     # The pull quote a quote post carries; editors can pick another before it goes out.
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"))

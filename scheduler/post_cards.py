@@ -17,16 +17,17 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Integer, Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.articles.fetch import FetchError, FetchPolicy, fetch
 from scheduler.config import Settings
-from scheduler.db import picked_once
-from scheduler.models import Account, Article, CardState, Post, PostState, Quote, utcnow
+from scheduler.db import is_postgresql, picked_once
+from scheduler.models import Account, Article, CardState, Post, PostState, Quote, UTCDateTime, utcnow
 from scheduler.publishing import fail_thread_replies
 from scheduler.render import RenderError
 from scheduler.render.browser import CardRenderer, ChromiumMissing
@@ -87,25 +88,35 @@ def claim_card_jobs(
 
     A render that was lost (a worker died, Redis restarted) is asked for again after `retry_after`.
     """
-    stale = now - retry_after
+    statement = _claim_cards_statement(is_postgresql(session))
+    rows = session.execute(statement, {"now": now, "stale": now - retry_after, "limit": limit})
+    return [row.id for row in rows]
+
+
+@cache
+def _claim_cards_statement(postgresql: bool) -> Update:
+    """claim_card_jobs' statement, built once per dialect (it runs every tick)."""
     pending = (
         select(Post.id)
         .where(
             Post.card_state == CardState.PENDING,
             Post.state.in_(WAITING_STATES),
-            or_(Post.card_requested_at.is_(None), Post.card_requested_at < stale),
+            or_(
+                Post.card_requested_at.is_(None),
+                Post.card_requested_at < bindparam("stale", type_=UTCDateTime()),
+            ),
         )
         .order_by(Post.due_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
-    rows = session.execute(
+    picked = picked_once(pending, postgresql=postgresql)
+    return (
         update(Post)
-        .where(Post.id.in_(select(picked_once(session, pending).c.id)), Post.card_state == CardState.PENDING)
-        .values(card_requested_at=now)
+        .where(Post.id.in_(select(picked.c.id)), Post.card_state == CardState.PENDING)
+        .values(card_requested_at=bindparam("now", type_=UTCDateTime()))
         .returning(Post.id)
         .execution_options(synchronize_session=False)
     )
-    return [row.id for row in rows]
 
 
 @dataclass(frozen=True)

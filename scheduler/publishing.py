@@ -18,14 +18,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler import slots_service
 from scheduler.config import Settings, get_settings
 from scheduler.db import blocked_accounts, claim_due
-from scheduler.models import Account, AccountStatus, Article, Attempt, Post, PostState, utcnow
+from scheduler.models import Account, AccountStatus, Article, Attempt, Post, PostState, UTCDateTime, utcnow
 from scheduler.networks import AccountSettings
 from scheduler.networks.base import (
     AuthExpired,
@@ -91,16 +92,23 @@ def dispatch_due(session: Session, *, now: datetime, settings: Settings | None =
     horizon = now + timedelta(seconds=settings.lookahead_seconds)
     claimed = claim_due(session, now=now, horizon=horizon, limit=settings.claim_batch)
     stale_before = now - timedelta(seconds=settings.requeue_after_seconds)
-    lost = session.execute(
+    lost = session.execute(_requeue_lost_statement(), {"now": now, "stale_before": stale_before}).all()
+    if lost:
+        log.warning("sending %d queued posts again: their tasks were lost", len(lost))
+    return [Dispatch(post_id, due_at) for post_id, due_at in [*claimed, *lost]]
+
+
+@cache
+def _requeue_lost_statement() -> Update:
+    """Queued posts whose task was lost, sent again; built once (it runs every tick)."""
+    now, stale_before = bindparam("now", type_=UTCDateTime()), bindparam("stale_before", type_=UTCDateTime())
+    return (
         update(Post)
         .where(Post.state == PostState.QUEUED, Post.due_at <= stale_before, Post.queued_at <= stale_before)
         .values(queued_at=now, updated_at=now)
         .returning(Post.id, Post.due_at)
         .execution_options(synchronize_session=False)
-    ).all()
-    if lost:
-        log.warning("sending %d queued posts again: their tasks were lost", len(lost))
-    return [Dispatch(post_id, due_at) for post_id, due_at in [*claimed, *lost]]
+    )
 
 
 def publish(

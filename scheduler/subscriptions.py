@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler import newsroom
+from scheduler import campaign_planner, newsroom
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.feeds import FeedEntry, entry_has_full_text, parse_feed
 from scheduler.articles.fetch import FEED_TYPES, FetchPolicy, FetchUnavailable, fetch
@@ -28,7 +28,6 @@ from scheduler.articles.html import parse_html
 from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.sources import read_page
 from scheduler.articles.text import check_url
-from scheduler.campaign_planner import plan_campaign
 from scheduler.campaigns import CampaignError, load_campaign
 from scheduler.config import Settings, get_settings
 from scheduler.models import Article, Feed, FeedItem, utcnow
@@ -340,10 +339,11 @@ def _schedule_item(
             article = newsroom.store_article(session, parsed, source=f"feed:{feed.url}", quotes=quotes)
             post_ids = []
             if feed.campaign:  # every step of the campaign for every account
-                planned = plan_campaign(
-                    session, article, feed.accounts, feed.campaign, templates_dir=templates_dir, now=utcnow()
+                campaign = load_campaign(templates_dir, feed.campaign)
+                planned = campaign_planner.plan(
+                    session, article, feed.accounts, campaign, templates_dir=templates_dir, now=utcnow()
                 )
-                post_ids = [post.id for post in planned]
+                post_ids = [post.id for post in planned.posts]
             else:
                 for account in feed.accounts:
                     due_at = newsroom.next_slot(session, account, after=utcnow())

@@ -151,3 +151,13 @@ def test_cli_approval_and_approve(cli: str) -> None:
         assert "Traceback" not in result.stderr
     assert run("posts", "approve").returncode == 2  # no id: usage
     assert run("posts", "--state", "scheduled").returncode == 0  # `posts` still lists
+
+
+def test_cli_add_says_draft_for_an_account_that_needs_approval(cli: str) -> None:
+    assert run("accounts", "approval", "outbox", "--on").returncode == 0
+    added = run("add", str(REFERENCE_ARTICLE), "--at", "2030-01-01 09:00")
+    assert added.returncode == 0, added.stderr
+    assert "post 1 for 'outbox' saved as a draft for approval (scheduler posts approve 1)" in added.stdout
+    assert "scheduled at" not in added.stdout
+    with db.session_scope(cli) as session:
+        assert list(session.scalars(select(Post.state))) == [PostState.DRAFT]

@@ -367,6 +367,8 @@ def test_add_with_a_campaign_through_the_cli_plans_every_step_for_every_account(
 
     listing = run("posts")
     assert listing.returncode == 0 and len(listing.stdout.strip().splitlines()) == 9
+    for step, kind in enumerate(("announce", "quote", "quote", "reshare"), start=1):
+        assert listing.stdout.count(f"default {step}: {kind}") == 2, listing.stdout
 
     again = run("add", article, "--url", REFERENCE_URL, "--campaign", "default", "--account", "london")
     assert again.returncode == 1 and "has the campaign 'default' on 'london' already" in again.stderr

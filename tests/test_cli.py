@@ -71,7 +71,7 @@ def test_add_schedules_the_reference_article_in_the_accounts_zone(initialised: s
     listing = run("posts", "--state", "scheduled")
     assert listing.returncode == 0
     [header, row] = listing.stdout.strip().split("\n")
-    assert header.split()[:5] == ["id", "account", "due", "state", "text"]
+    assert header.split()[:6] == ["id", "account", "due", "state", "step", "text"]
     assert (
         "ny" in row and "2030-07-04 09:00:00 EDT" in row and "scheduled" in row and "‘Optimistic’ Kim" in row
     )

@@ -495,3 +495,31 @@ def test_cli_articles_update_withdraw_and_embargo(cli: str) -> None:
     one_line_error(["articles", "embargo", "1", "--until", "2001-01-01 09:00"], "already passed")
     one_line_error(["articles", "embargo", "1", "--until", "noon"], "cannot read the time 'noon'")
     assert run("articles", "embargo", "1").returncode == 2  # neither --until nor --lift: usage
+
+
+def test_cli_add_with_an_embargo_holds_the_post_and_a_campaign_starts_after_it(cli: str) -> None:
+    until = utcnow().replace(microsecond=0) + timedelta(days=3)
+    stamp = until.strftime("%Y-%m-%d %H:%M")
+    one = run("add", str(REFERENCE_ARTICLE), "--now", "--embargo", stamp)
+    assert one.returncode == 0, one.stderr
+    assert f"embargo: no post of the article goes out before {stamp} UTC" in one.stdout
+    assert run("accounts", "slots", "outbox", "--set", "mon-sun 09:00,15:00").returncode == 0
+    campaign = run("add", str(REFERENCE_ARTICLE), "--url", "https://news.example/embargoed-campaign",
+                   "--campaign", "default", "--embargo", until.isoformat())  # fmt: skip
+    assert campaign.returncode == 0, campaign.stderr
+    with db.session_scope(cli) as session:
+        articles = list(session.scalars(select(Article).order_by(Article.id)))
+        assert [a.embargo_until.replace(second=0) for a in articles] == [until.replace(second=0)] * 2
+        single = session.scalars(select(Post).where(Post.article_id == articles[0].id)).one()
+        assert single.state == PostState.SCHEDULED and single.due_at < until  # held by the embargo
+        planned = list(session.scalars(select(Post).where(Post.article_id == articles[1].id)))
+        assert len(planned) >= 3 and min(p.due_at for p in planned) >= until
+    assert dispatch_ids(cli, utcnow()) == []
+    bad = run("add", str(REFERENCE_ARTICLE), "--now", "--embargo", "tomorrow-ish")
+    assert bad.returncode == 1 and "--embargo: cannot read the time 'tomorrow-ish'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def dispatch_ids(url: str, now: datetime) -> list[int]:
+    with db.session_scope(url) as session:
+        return [d.post_id for d in publishing.dispatch_due(session, now=now)]

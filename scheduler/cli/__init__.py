@@ -64,12 +64,13 @@ def posts(state: str | None, limit: int) -> None:
                 p.account.name,
                 format_local(p.due_at, zone(p.account.timezone)),
                 p.state,
+                f"{p.campaign} {p.campaign_step}: {p.step}" if p.campaign else p.step,
                 excerpt(p.text, 40),
                 p.external_url or (f"({p.last_error})" if p.last_error else ""),
             )
             for p in found
         ]
-    print_table(("id", "account", "due", "state", "text", "receipt"), rows)
+    print_table(("id", "account", "due", "state", "step", "text", "receipt"), rows)
     if total > len(rows):
         click.echo(f"(the first {len(rows)} of {total}; --limit shows more)")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from scheduler import campaign_planner, importing, newsroom
+from scheduler import campaign_planner, controls, importing, newsroom
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.quotes import pull_quotes
 from scheduler.articles.sources import read_article
@@ -15,7 +16,8 @@ from scheduler.campaigns import Campaign, CampaignError, load_campaign
 from scheduler.cli import main
 from scheduler.cli.common import database, excerpt, fail, print_table
 from scheduler.config import get_settings
-from scheduler.models import utcnow
+from scheduler.models import PostState, utcnow
+from scheduler.newsroom import NewsroomError
 from scheduler.planning import format_local, zone
 from scheduler.subscriptions import fetch_policy
 
@@ -58,6 +60,11 @@ def load_article(source: str, url: str | None = None) -> ParsedArticle:
 @click.option("--text", help="the post's text, instead of the step's template")
 @click.option("--card", "card", metavar="TEMPLATE", help="carry a card: quote, headline or breaking")
 @click.option("--card-size", metavar="WxH", help="the card's size [1200x675]; or square, portrait, link")
+@click.option(
+    "--embargo",
+    metavar="TIME",
+    help="hold every post of the article until then: ISO 8601 with an offset, or YYYY-MM-DD HH:MM in UTC",
+)
 def add(
     source: str,
     url: str | None,
@@ -70,6 +77,7 @@ def add(
     text: str | None,
     card: str | None,
     card_size: str | None,
+    embargo: str | None,
 ) -> None:
     """Add an article (a web page's URL, an HTML file or a text file) and schedule its post, or its
     campaign's posts, for each account."""
@@ -80,9 +88,15 @@ def add(
         given = {"--at": at, "--now": now, "--queue": queue, "--text": text, "--card": card}
         given.update({"--card-size": card_size, "--step": step != "announce"})
         chosen = _campaign(campaign, [flag for flag, value in given.items() if value])
+    embargo_until = None
+    if embargo is not None:
+        try:
+            embargo_until = controls.parse_embargo(embargo)
+        except NewsroomError as error:
+            fail(f"--embargo: {error}")
     parsed = load_article(source, url)
     if chosen is not None:
-        _add_campaign(parsed, source, names, chosen)
+        _add_campaign(parsed, source, names, chosen, embargo_until)
         return
     with database() as session:
         posts = [
@@ -100,15 +114,23 @@ def add(
             )
             for name in names or [None]
         ]
+        if embargo_until is not None and posts[0].article_id is not None:
+            controls.embargo(session, posts[0].article_id, embargo_until, now=utcnow())
         for post in posts:
             tz = zone(post.account.timezone)
+            if post.state == PostState.DRAFT:
+                what = f"saved as a draft for approval (scheduler posts approve {post.id}), for"
+            else:
+                what = "scheduled at"
             click.echo(
-                f"post {post.id} for {post.account.name!r} scheduled at {format_local(post.due_at, tz)}: "
+                f"post {post.id} for {post.account.name!r} {what} {format_local(post.due_at, tz)}: "
                 f"{excerpt(post.text, 60)}"
             )
         post = posts[0]
         quotes = len(post.article.quotes) if post.article else 0
         click.echo(f"article {post.article_id}: {excerpt(parsed.title, 60)} ({quotes} pull quotes)")
+        if embargo_until is not None:
+            click.echo(f"embargo: no post of the article goes out before {_utc(embargo_until)}")
         for post in posts:
             if post.card_template:
                 click.echo(
@@ -128,12 +150,21 @@ def _campaign(name: str, mixed: list[str]) -> Campaign:
         raise  # unreachable: fail exits
 
 
-def _add_campaign(parsed: ParsedArticle, source: str, names: list[str], campaign: Campaign) -> None:
-    """Store the article and plan every step of the campaign for every account, in one transaction."""
+def _utc(instant: datetime) -> str:
+    return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _add_campaign(
+    parsed: ParsedArticle, source: str, names: list[str], campaign: Campaign, embargo_until: datetime | None
+) -> None:
+    """Store the article and plan every step of the campaign for every account, in one transaction
+    (after the embargo, when there is one)."""
     settings = get_settings()
     with database() as session:
         accounts = [newsroom.find_account(session, name) for name in names or [None]]
         article = newsroom.store_article(session, parsed, source=source)
+        if embargo_until is not None:
+            controls.embargo(session, article.id, embargo_until, now=utcnow())
         planned = campaign_planner.plan(
             session, article, accounts, campaign, templates_dir=settings.templates_dir, now=utcnow()
         )
@@ -141,7 +172,7 @@ def _add_campaign(parsed: ParsedArticle, source: str, names: list[str], campaign
             (
                 str(post.id),
                 post.account.name,
-                f"{post.campaign_step} {post.step}",
+                f"{post.campaign_step} {post.step}" + (" (draft)" if post.state == PostState.DRAFT else ""),
                 format_local(post.due_at, zone(post.account.timezone)),
                 post.card_template or "",
                 excerpt(post.text, 50),
@@ -153,6 +184,10 @@ def _add_campaign(parsed: ParsedArticle, source: str, names: list[str], campaign
             f"campaign {campaign.name!r}: {len(rows)} post(s) planned for "
             f"{', '.join(a.name for a in accounts)}"
         )
+        if embargo_until is not None:
+            click.echo(f"embargo: no post of the article goes out before {_utc(embargo_until)}")
+        if any(post.state == PostState.DRAFT for post in planned.posts):
+            click.echo("drafts wait for approval: scheduler posts approve ID…")
         print_table(("post", "account", "step", "due", "card", "text"), rows)
         for skipped in planned.skipped:
             step = f"{skipped.step.number} ({skipped.step.step})"

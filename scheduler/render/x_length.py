@@ -56,19 +56,27 @@ def _weight(character: str) -> int:
     return int(_OPTIONS["default_weight"])
 
 
+# Every ASCII character weighs the same (twitter-text's first range): an ASCII run is weighed by length.
+_ASCII_WEIGHTS = {_weight(chr(point)) for point in range(0x80)}
+_ASCII_WEIGHT = _ASCII_WEIGHTS.pop() if len(_ASCII_WEIGHTS) == 1 else None
+
+
 def x_length(text: str) -> int:
     """parse_tweet(text).weightedLength, under twitter-text's default (v3) configuration."""
     normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
     if may_hold_emoji(normalized):
         return int(parse_tweet(text).weightedLength)
-    urls = {entity["indices"][0]: entity["url"] for entity in extract_urls_with_indices(normalized)}
     weighted = 0
     index = 0
-    while index < len(normalized):
-        if index in urls:
-            weighted += _URL_WEIGHT
-            index += len(urls[index])
-        else:
-            weighted += _weight(normalized[index])
-            index += 1
+    for entity in extract_urls_with_indices(normalized):
+        start, end = entity["indices"]
+        weighted += _text_weight(normalized[index:start]) + _URL_WEIGHT
+        index = end
+    weighted += _text_weight(normalized[index:])
     return int(weighted / _SCALE)
+
+
+def _text_weight(text: str) -> int:
+    if _ASCII_WEIGHT is not None and text.isascii():
+        return len(text) * _ASCII_WEIGHT
+    return sum(map(_weight, text))

@@ -32,6 +32,8 @@ def upgrade() -> None:
         batch_op.drop_index("ix_posts_card_state")
         batch_op.create_index("ix_posts_card_state_due_at", ["card_state", "due_at"], unique=False)
         batch_op.drop_index("ix_posts_thread_parent_id")
+        # ix_posts_account_scheduled_for begins with account_id: one index fewer to keep up on each insert.
+        batch_op.drop_index("ix_posts_account_id")
     # Partial: SQLite's statistics cannot tell that most posts have no parent, and used the whole
     # column's index for `thread_parent_id IS NULL` (1.3 s instead of 25 ms for the planner's read).
     op.create_index(
@@ -58,6 +60,7 @@ def downgrade() -> None:
     op.drop_index("ix_posts_thread_parent_id", table_name="posts")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index("ix_posts_thread_parent_id", ["thread_parent_id"], unique=False)
+        batch_op.create_index("ix_posts_account_id", ["account_id"], unique=False)
         batch_op.drop_index("ix_posts_card_state_due_at")
         batch_op.create_index("ix_posts_card_state", ["card_state"], unique=False)
         batch_op.drop_index("ix_posts_article_id")
