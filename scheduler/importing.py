@@ -216,7 +216,12 @@ def import_rows(
 def _import_row(session: Session, checked: CheckedRow, settings: Settings) -> Post:
     account = newsroom.find_account(session, checked.account)
     article = newsroom.store_article(session, checked.article, source=checked.source, quotes=checked.quotes)
-    due_at = checked.due_at or newsroom.next_slot(session, account, after=utcnow())
+    if checked.due_at is not None:
+        # Checked here, in the import's transaction, so the rows before this one count too.
+        newsroom.check_budget(session, account, checked.due_at)
+        due_at = checked.due_at
+    else:
+        due_at = newsroom.next_slot(session, account, after=utcnow())
     return newsroom.schedule_post(
         session, article, account, due_at=due_at, templates_dir=settings.templates_dir, text=checked.row.text
     )

@@ -103,7 +103,7 @@ def due_time(session: Session, when: When, account: Account, *, now: datetime) -
     if sum((bool(when.at), when.now, when.queue)) > 1:
         raise NewsroomError("give one of --at TIME, --now or --queue, not several")
     if when.now:
-        _check_budget(session, account, now)
+        check_budget(session, account, now)
         return now
     if when.queue:
         return next_slot(session, account, after=now)
@@ -121,11 +121,12 @@ def due_time(session: Session, when: When, account: Account, *, now: datetime) -
         raise NewsroomError(
             f"{when.at} ({account.timezone}) has already passed; give a later time, or --now to post at once"
         )
-    _check_budget(session, account, due)
+    check_budget(session, account, due)
     return due
 
 
-def _check_budget(session: Session, account: Account, at: datetime) -> None:
+def check_budget(session: Session, account: Account, at: datetime) -> None:
+    """NewsroomError, saying what conflicts, when a post at `at` would break the account's budget."""
     try:
         slots_service.check_time(session, account, at)
     except BudgetError as error:

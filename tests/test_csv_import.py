@@ -199,3 +199,25 @@ def test_a_rows_own_text_is_counted_while_checking(initialised: str, tmp_path: P
     rows[1]["text"] = "---"
     result = run("import", str(write_csv(tmp_path / "t.csv", rows)))
     assert result.returncode == 1 and "line 3" in result.stderr and "empty" in result.stderr
+
+
+def test_exact_times_that_break_the_budget_are_refused_by_line(initialised: str, tmp_path: Path) -> None:
+    """Rows count against each other: the second post 10 minutes after the first, with a 20-minute gap."""
+    assert run("accounts", "budget", "london", "--min-gap", "20", "--max-per-day", "2").returncode == 0
+    story = write_articles(tmp_path, 1)[0].name
+    rows = [
+        {"article": story, "account": "london", "time": "2031-03-03 09:00", "text": "first"},
+        {"article": story, "account": "london", "time": "2031-03-03 09:10", "text": "too soon"},
+        {"article": story, "account": "london", "time": "2031-03-03 12:00", "text": "fine"},
+        {"article": story, "account": "london", "time": "2031-03-03 15:00", "text": "third that day"},
+    ]
+    path = write_csv(tmp_path / "budget.csv", rows)
+    refused = run("import", str(path))
+    assert refused.returncode == 1 and "line 3" in refused.stderr, refused.stderr
+    assert "is 10 min after post 1 at 09:00; this account posts at least 20 min apart" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert counts(initialised) == (0, 0)
+    skipped = run("import", str(path), "--skip-bad")
+    assert skipped.returncode == 0 and "skipped 2 bad row(s)" in skipped.stdout, skipped.stdout
+    with db.session_scope(initialised) as session:
+        assert sorted(session.scalars(select(Post.text))) == ["fine", "first"]
