@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import math
 import os
@@ -53,19 +52,19 @@ from typing import Any
 import psycopg
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from scheduler import db, newsroom, post_cards, publishing
+from scheduler import campaign_planner, db, newsroom, post_cards, publishing
 from scheduler.articles import ParsedArticle
 from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.text import parse_text
+from scheduler.campaigns import load_campaign
 from scheduler.config import Settings, get_settings
 from scheduler.models import Account, Article, CardState, Post, PostState
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_ARTICLES = Path("/work/shared/fixtures/articles")
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PLANNER_MODULE = "scheduler.campaign_planner"
 CAMPAIGN = "default"
 
 GOAL_TICK_MEDIAN_MS = 10.0
@@ -157,8 +156,8 @@ class Shape:
     scheduled: int
     accounts: int
     ticks: int
-    plan_articles: int  # on PostgreSQL, as the code stands
-    plan_sample: int  # on SQLite
+    plan_articles: int  # on PostgreSQL, at once (as an import)
+    plan_sample: int  # one by one (as `add`), and on SQLite
     plan_seconds: float  # stop planning after this long and extrapolate
 
     @property
@@ -385,6 +384,7 @@ class Statements:
         ("WITH picked AS MATERIALIZED", "UPDATE posts SET state=", "claim"),
         ("WITH picked AS MATERIALIZED", "UPDATE posts SET card_requested_at=", "card claim"),
         ("UPDATE posts SET queued_at=", "", "requeue"),
+        ("SELECT count(*)", "posts.card_requested_at >=", "outstanding renders"),
         ("SELECT posts.id, posts.account_id, posts.scheduled_for, posts.quote_id", "", "article's posts"),
         ("SELECT", "AS anon_1, posts.scheduled_for FROM posts", "slots taken"),
         ("SELECT posts.account_id, posts.scheduled_for", "", "slots taken"),
@@ -708,47 +708,9 @@ def store_articles(url: str, articles: list[tuple[ParsedArticle, list[PullQuote]
     return ids
 
 
-def as_added(planner: Any, campaigns: Any) -> Callable[..., list[Any]]:
-    """campaign_planner.plan as `scheduler add --campaign` and a feed with a campaign call it."""
-
-    def plan(
-        session: Session,
-        article: Article,
-        accounts: list[Account],
-        name: str,
-        *,
-        templates_dir: Path,
-        now: datetime,
-    ) -> list[Any]:
-        campaign = campaigns.load_campaign(templates_dir, name)
-        return planner.plan(session, article, accounts, campaign, templates_dir=templates_dir, now=now).posts
-
-    return plan
-
-
-def load_planner(wait_minutes: float) -> tuple[Callable[..., list[Any]] | None, str | None]:
-    """campaign_planner.plan as `scheduler add --campaign` calls it, once scheduler/campaign_planner.py and
-    the default campaign exist and import."""
-    deadline = time.monotonic() + wait_minutes * 60
-    campaign = ROOT / "templates" / "campaigns" / f"{CAMPAIGN}.yml"
-    while True:
-        if not campaign.is_file():
-            problem = f"{campaign.relative_to(ROOT)} does not exist"
-        else:
-            try:
-                importlib.invalidate_caches()
-                module = importlib.import_module(PLANNER_MODULE)
-                return as_added(module, importlib.import_module("scheduler.campaigns")), None
-            except Exception as error:  # not written yet, or half-written
-                problem = f"{PLANNER_MODULE} does not import: {type(error).__name__}: {error}"
-        if time.monotonic() >= deadline:
-            return None, problem
-        say(f"waiting for the planner ({problem}); next look in 60 s")
-        time.sleep(60)
-
-
 @dataclasses.dataclass
 class Planning:
+    at_once: bool = False  # all articles in one transaction (plan_many), not one each (plan)
     articles: int = 0  # planned
     accounts: int = 0
     store_s: float = 0.0
@@ -792,6 +754,15 @@ class Planning:
     def describe(self) -> str:
         if not self.articles:
             return f"nothing planned ({self.error})"
+        if self.at_once:
+            top = sorted(self.statements.times.items(), key=lambda item: -sum(item[1]))[:4]
+            sql = ", ".join(f"{kind} {sum(values) / 1000:.1f} s ({len(values)})" for kind, values in top)
+            return (
+                f"{self.articles} articles onto {self.accounts} accounts in one transaction in "
+                f"{self.plan_s:.1f} s ({self.per_1000_s:.1f} s for 1000"
+                f"{', extrapolated' if self.articles != 1000 else ''}); {self.created:,} posts made; "
+                f"SQL a share of {self.statements.total_ms() / 1000 / self.plan_s:.0%}: {sql}"
+            )
         top = sorted(self.statements.times.items(), key=lambda item: -sum(item[1]))[:4]
         sql = ", ".join(
             f"{kind} {sum(values) / self.articles:.0f} ms ({len(values)})" for kind, values in top
@@ -810,14 +781,10 @@ class Planning:
 
 
 def plan_articles(
-    url: str,
-    plan_campaign: Callable[..., list[Any]],
-    articles: list[tuple[ParsedArticle, list[PullQuote]]],
-    now: datetime,
-    seconds: float,
+    url: str, articles: list[tuple[ParsedArticle, list[PullQuote]]], now: datetime, seconds: float
 ) -> Planning:
     """Store the articles, then plan the default campaign of each onto every account, one transaction
-    per article as `scheduler add --campaign` does; stop after `seconds`."""
+    per article as `scheduler add --campaign` and a feed do (campaign_planner.plan); stop after `seconds`."""
     result = Planning()
     t0 = time.perf_counter()
     article_ids = store_articles(url, articles)
@@ -836,18 +803,59 @@ def plan_articles(
                 with db.session_scope(url) as session:
                     article = session.get(Article, article_id)
                     accounts = list(session.scalars(select(Account).order_by(Account.id)))
-                    posts = plan_campaign(
-                        session, article, accounts, CAMPAIGN, templates_dir=templates_dir, now=now
+                    campaign = load_campaign(templates_dir, CAMPAIGN)
+                    planned = campaign_planner.plan(
+                        session, article, accounts, campaign, templates_dir=templates_dir, now=now
                     )
             except Exception as error:
                 result.error = f"{type(error).__name__}: {error}"
                 say(f"planning stopped at article {article_id}: {result.error}")
                 break
             result.accounts = len(accounts)
-            result.returned += len(posts)
+            result.returned += len(planned.posts)
             result.per_article_ms.append((time.perf_counter() - started) * 1000)
     result.plan_s = sum(result.per_article_ms) / 1000
     result.articles = len(result.per_article_ms)
+    with db.session_scope(url) as session:
+        result.created = (session.scalar(select(func.count(Post.id))) or 0) - before
+    return result
+
+
+def plan_articles_at_once(
+    url: str, articles: list[tuple[ParsedArticle, list[PullQuote]]], now: datetime
+) -> Planning:
+    """Store the articles, then plan the default campaign of all of them onto every account in one
+    transaction, as `scheduler import FILE --campaign default` does (campaign_planner.plan_many)."""
+    result = Planning(at_once=True)
+    t0 = time.perf_counter()
+    article_ids = store_articles(url, articles)
+    result.store_s = time.perf_counter() - t0
+    templates_dir = get_settings().templates_dir
+    with db.session_scope(url) as session:
+        before = session.scalar(select(func.count(Post.id))) or 0
+    with result.statements.watching(url):
+        started = time.perf_counter()
+        try:
+            with db.session_scope(url) as session:
+                accounts = list(session.scalars(select(Account).order_by(Account.id)))
+                # The import has its articles and their quotes in the session already: loaded at once.
+                loaded = session.scalars(
+                    select(Article).where(Article.id.in_(article_ids)).options(selectinload(Article.quotes))
+                ).all()
+                by_id = {article.id: article for article in loaded}
+                plans = campaign_planner.plan_many(
+                    session,
+                    [(by_id[article_id], accounts) for article_id in article_ids],
+                    load_campaign(templates_dir, CAMPAIGN),
+                    templates_dir=templates_dir,
+                    now=now,
+                )
+            result.articles, result.accounts = len(article_ids), len(accounts)
+            result.returned = sum(len(plan.posts) for plan in plans)
+        except Exception as error:
+            result.error = f"{type(error).__name__}: {error}"
+            say(f"planning at once failed: {result.error}")
+        result.plan_s = time.perf_counter() - started
     with db.session_scope(url) as session:
         result.created = (session.scalar(select(func.count(Post.id))) or 0) - before
     return result
@@ -887,8 +895,6 @@ class Bench:
         self.dataset = Dataset(shape, self.t0)
         self.articles = NewArticles()
         self.summary: dict[str, Any] = {}
-        self.plan_campaign: Callable[..., list[Any]] | None = None
-        self.planner_problem: str | None = None
 
     def window(self, number: int) -> datetime:
         """The start of the n-th window of ticks `tick_step` apart."""
@@ -938,13 +944,14 @@ class Bench:
         say(f"[{label}] idle tick (nothing due): {idle.describe()}")
         return idle
 
-    def plan(self, label: str, url: str, count: int, now: datetime) -> Planning | None:
-        if self.plan_campaign is None:
-            return None
-        planning = plan_articles(
-            url, self.plan_campaign, self.articles.take(count), now, self.shape.plan_seconds
-        )
-        say(f"[{label}] plan: {planning.describe()}")
+    def plan(self, label: str, url: str, count: int, now: datetime, *, at_once: bool) -> Planning:
+        articles = self.articles.take(count)
+        if at_once:
+            planning = plan_articles_at_once(url, articles, now)
+            say(f"[{label}] plan at once (scheduler import --campaign): {planning.describe()}")
+        else:
+            planning = plan_articles(url, articles, now, self.shape.plan_seconds)
+            say(f"[{label}] plan one by one (scheduler add --campaign, feeds): {planning.describe()}")
         return planning
 
     def postgres(self) -> None:
@@ -975,11 +982,11 @@ class Bench:
             )
 
             say()
-            planning = self.plan(label, url, shape.plan_articles, self.window(2))
-            if planning is None:
-                return
+            planning = self.plan(label, url, shape.plan_articles, self.window(2), at_once=True)
             self.summary.update(planning.figures(""))
-            self.summary["posts_in_table_after_plan"] = count + planning.created
+            one_by_one = self.plan(label, url, shape.plan_sample, self.window(2), at_once=False)
+            self.summary.update(one_by_one.figures("one_by_one_"))
+            self.summary["posts_in_table_after_plan"] = count + planning.created + one_by_one.created
             with db.session_scope(url) as session:
                 pending = session.scalar(
                     select(func.count(Post.id)).where(Post.card_state == CardState.PENDING)
@@ -1029,10 +1036,10 @@ class Bench:
                 sqlite_tick_before_statistics_p95_ms=percentile(fresh.wall_ms, 0.95),
             )
             say()
-            planning = self.plan(label, url, self.shape.plan_sample, self.window(3))
-            if planning is None:
-                return
+            planning = self.plan(label, url, self.shape.plan_sample, self.window(3), at_once=True)
             self.summary.update(planning.figures("sqlite_"))
+            one_by_one = self.plan(label, url, self.shape.plan_sample, self.window(3), at_once=False)
+            self.summary.update(one_by_one.figures("sqlite_one_by_one_"))
             after = self.ticks(
                 label, url, "tick after planning, a second apart", self.beat(0, 3), after_plan=True
             )
@@ -1058,12 +1065,14 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Shape]:
     parser.add_argument("--posts", type=int, help="posts in the table (default 1,000,000; quick 100,000)")
     parser.add_argument("--ticks", type=int, help="ticks measured each time (default 200; quick 50)")
     parser.add_argument(
-        "--plan-articles", type=int, help="articles planned on PostgreSQL (default 1000; quick 50)"
+        "--plan-articles",
+        type=int,
+        help="articles planned on PostgreSQL at once, as an import (default 1000; quick 50)",
     )
     parser.add_argument(
         "--plan-sample",
         type=int,
-        help="articles planned on SQLite (default 100; quick 10)",
+        help="articles planned one by one, as `add` (and each way on SQLite) (default 100; quick 10)",
     )
     parser.add_argument(
         "--plan-seconds",
@@ -1076,13 +1085,6 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Shape]:
         help="a PostgreSQL server where this run may create and drop a database (default %(default)s)",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
-    parser.add_argument(
-        "--wait-for-planner",
-        type=float,
-        default=0.0,
-        metavar="MINUTES",
-        help="if scheduler/campaign_planner.py does not import yet, look again every minute this long",
-    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the PostgreSQL database and the SQLite file"
     )
@@ -1116,19 +1118,16 @@ def main(argv: list[str] | None = None) -> int:
         f"shape: {shape.posts:,} posts ({shape.scheduled:,} scheduled over {SCHEDULED_DAYS} days) on "
         f"{shape.accounts} accounts, {shape.articles:,} articles; {shape.ticks} ticks each time, `now` "
         f"{shape.tick_step.total_seconds():.0f} s further each; {shape.plan_articles} articles planned "
-        f"({shape.plan_sample} on SQLite); lookahead {settings.lookahead_seconds:g} s, "
+        f"at once, {shape.plan_sample} one by one (and on SQLite both ways); "
+        f"lookahead {settings.lookahead_seconds:g} s, "
         f"claim batch {settings.claim_batch}; {os.cpu_count()} CPUs, load {loadavg:.2f}"
     )
-    bench.plan_campaign, bench.planner_problem = load_planner(args.wait_for_planner)
-    if bench.plan_campaign is None:
-        say(f"planning skipped: {bench.planner_problem}")
     bench.postgres()
     if not args.no_sqlite:
         say()
         bench.sqlite()
 
     summary = {"quick": args.quick, **bench.summary}
-    summary["planner_available"] = bench.plan_campaign is not None
     summary["goal_tick_median_ms"] = GOAL_TICK_MEDIAN_MS
     summary["goal_plan_1000_articles_s"] = GOAL_PLAN_1000_S
     summary["meets_tick_goal"] = (summary.get("tick_median_ms") or math.inf) < GOAL_TICK_MEDIAN_MS
@@ -1151,21 +1150,17 @@ def main(argv: list[str] | None = None) -> int:
         f"the goal of {GOAL_TICK_MEDIAN_MS:g} ms; SQLite median {fmt(summary['sqlite_tick_median_ms'])} ms"
     )
     if plan_s is None:
-        say(f"planning 1000 articles: not measured ({bench.planner_problem or summary.get('plan_error')})")
+        say(f"planning 1000 articles: not measured ({summary.get('plan_error')})")
     else:
         verdict = "meets" if summary["meets_plan_goal"] else "MISSES"
-        extrapolated = ""
-        if summary["plan_1000_articles_extrapolated"]:
-            extrapolated = f" (extrapolated from {summary['plan_articles']} articles"
-            first, last = (summary[f"plan_article_{which}_tenth_median_ms"] for which in ("first", "last"))
-            if first and last and last > 1.2 * first:
-                extrapolated += (
-                    f"; an article took {first:.0f} ms at first, {last:.0f} ms at the end: a lower bound"
-                )
-            extrapolated += ")"
+        planned = summary["plan_articles"]
+        extrapolated = f" (extrapolated from {planned})" if planned != 1000 else ""
+        one_by_one = fmt(summary.get("one_by_one_plan_1000_articles_s"), 1)
         say(
-            f"planning 1000 articles onto {shape.accounts} accounts: {plan_s:.1f} s{extrapolated}: {verdict} "
-            f"the goal of {GOAL_PLAN_1000_S:g} s"
+            f"planning 1000 articles onto {shape.accounts} accounts at once (scheduler import --campaign): "
+            f"{plan_s:.1f} s{extrapolated}: {verdict} the goal of {GOAL_PLAN_1000_S:g} s; one by one "
+            f"(scheduler add --campaign, feeds): {one_by_one} s for 1000, extrapolated from "
+            f"{summary.get('one_by_one_plan_articles')}"
         )
     print(json.dumps(summary, sort_keys=True), flush=True)
     return 0

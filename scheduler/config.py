@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     chromium_path: Path | None = None
     # A card render asked for this long ago and not done (its task lost) is asked for again.
     card_retry_seconds: float = Field(default=120.0, gt=0)
+    # Card renders asked for and not done at most (raise it with more cards workers).
+    card_jobs_outstanding: int = Field(default=200, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,6 +3,9 @@
 Checking reads every article (fetching URLs, parsing files) and every account and time, so that an
 import that starts writing does not stop halfway: a file with a bad row imports nothing and names
 the row, unless the editor asks to skip bad rows.
+
+With a campaign, each row's article is planned with every step of the campaign for the row's account
+(or the accounts given for the whole file), all articles in one go (campaign_planner.plan_many).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler import newsroom
+from scheduler import campaign_planner, newsroom
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.csv import CsvRow, read_rows
 from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.sources import is_url, read_article
+from scheduler.campaign_planner import CampaignPlan
+from scheduler.campaigns import Campaign
 from scheduler.config import Settings
 from scheduler.models import Account, Post, utcnow
 from scheduler.planning import PlanningError, parse_time, zone
@@ -60,6 +65,7 @@ class CheckedRow:
     source: str
     account: str
     due_at: datetime | None  # None: the account's next free slot
+    accounts: tuple[str, ...] = ()  # with a campaign: every account its article is planned for
 
 
 @dataclass
@@ -94,8 +100,13 @@ def check_file(
     policy: FetchPolicy,
     max_bytes: int,
     progress: Progress | None = None,
+    campaign: bool = False,
+    campaign_accounts: tuple[str, ...] = (),
 ) -> ImportPlan:
-    """Read and check every row: fetches and parses articles, outside any database transaction."""
+    """Read and check every row: fetches and parses articles, outside any database transaction.
+
+    With `campaign`, a row gives no time and no text (the campaign plans both), and its article goes
+    to the row's account, else to `campaign_accounts`, else to the only account."""
     rows = read_rows(path, max_bytes=max_bytes)
     now = utcnow()
     sources = {row.line: _source(row, path.parent) for row in rows if row.article}
@@ -103,7 +114,13 @@ def check_file(
     plan = ImportPlan()
     for row in rows:
         try:
-            plan.rows.append(_check_row(row, sources.get(row.line), accounts, articles, now))
+            if campaign:
+                checked = _check_campaign_row(
+                    row, sources.get(row.line), accounts, articles, campaign_accounts
+                )
+            else:
+                checked = _check_row(row, sources.get(row.line), accounts, articles, now)
+            plan.rows.append(checked)
         except (ArticleError, newsroom.NewsroomError, PlanningError, RenderError) as error:
             plan.errors.append(RowError(row.line, str(error)))
     return plan
@@ -168,6 +185,62 @@ def _check_row(
         raise article
     parsed, quotes = article
     return CheckedRow(row, parsed, quotes, source, account, due_at)
+
+
+def _check_campaign_row(
+    row: CsvRow,
+    source: str | None,
+    accounts: dict[str, AccountInfo],
+    articles: dict[str, tuple[ParsedArticle, tuple[PullQuote, ...]] | ArticleError],
+    campaign_accounts: tuple[str, ...],
+) -> CheckedRow:
+    if source is None:
+        raise ArticleError("no article: give a URL or the path of an article file")
+    given = [column for column, value in (("time", row.time), ("text", row.text)) if value]
+    if given:
+        raise newsroom.NewsroomError(
+            f"the campaign plans each step's time and text: leave the {' and '.join(given)} column empty"
+        )
+    if row.account is not None:
+        names: tuple[str, ...] = (_account(row.account, accounts),)
+    elif campaign_accounts:
+        names = tuple(_account(name, accounts) for name in campaign_accounts)
+    else:
+        names = (_account(None, accounts),)
+    article = articles[source]
+    if isinstance(article, ArticleError):
+        raise article
+    parsed, quotes = article
+    return CheckedRow(row, parsed, quotes, source, names[0], None, names)
+
+
+def import_campaign(
+    session: Session,
+    plan: ImportPlan,
+    campaign: Campaign,
+    *,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> list[CampaignPlan]:
+    """Store the checked rows' articles and plan the campaign for each onto its accounts, in the
+    caller's one transaction (rows that name one article share it, their accounts joined)."""
+    by_source: dict[str, tuple[CheckedRow, list[str]]] = {}
+    for checked in plan.rows:
+        _, names = by_source.setdefault(checked.source, (checked, []))
+        names.extend(name for name in checked.accounts if name not in names)
+    found = {account.name: account for account in session.scalars(select(Account))}
+    requests = []
+    for checked, names in by_source.values():
+        article = newsroom.store_article(
+            session, checked.article, source=checked.source, quotes=checked.quotes
+        )
+        requests.append((article, [found[name] for name in names]))
+    planned = campaign_planner.plan_many(
+        session, requests, campaign, templates_dir=settings.templates_dir, now=utcnow()
+    )
+    if progress:
+        progress(len(plan.rows))
+    return planned
 
 
 def _account(name: str | None, accounts: dict[str, AccountInfo]) -> str:

@@ -69,6 +69,7 @@ class Base(DeclarativeBase):
 
 
 POST_IS_REPLY = "thread_parent_id IS NOT NULL"
+CARD_REQUESTED = "card_requested_at IS NOT NULL"
 # Articles whose posts the dispatcher holds back: few, read every tick through a partial index.
 ARTICLE_HELD_BACK = "embargo_until IS NOT NULL OR withdrawn_at IS NOT NULL"
 
@@ -207,8 +208,14 @@ class Post(Base):
         Index("ix_posts_state_due_at", "state", "due_at"),
         # Slot and budget look-ups: an account's posts around a time.
         Index("ix_posts_account_scheduled_for", "account_id", "scheduled_for"),
-        # The card claim: pending cards in due order.
+        # The card claim: pending cards in due order; and the renders asked for lately.
         Index("ix_posts_card_state_due_at", "card_state", "due_at"),
+        Index(
+            "ix_posts_card_requested_at",
+            "card_requested_at",
+            postgresql_where=sql_text(CARD_REQUESTED),
+            sqlite_where=sql_text(CARD_REQUESTED),
+        ),
         # A thread's replies. Partial: most posts have no parent, and SQLite's statistics cannot tell it
         # so; with the whole column indexed it read every first part for `thread_parent_id IS NULL`.
         Index(

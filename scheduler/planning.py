@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -29,7 +30,13 @@ def local_to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     A time that does not exist (the hour skipped when clocks spring forward) moves to the first
     valid minute after it; a time that happens twice (clocks fall back) takes its first occurrence.
     """
-    candidate = local.replace(tzinfo=None)
+    return _wall_clock_to_utc(local.replace(tzinfo=None), tz)
+
+
+# The planner asks the same few wall-clock times of the same zones for every account and article.
+@lru_cache(maxsize=65536)
+def _wall_clock_to_utc(candidate: datetime, tz: ZoneInfo) -> datetime:
+    local = candidate
     for _ in range(24 * 60):
         aware = candidate.replace(tzinfo=tz, fold=0)
         if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == candidate:

@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import Integer, Update, bindparam, or_, select, update
+from sqlalchemy import Integer, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.articles.fetch import FetchError, FetchPolicy, fetch
@@ -81,16 +81,45 @@ def ask_for_card(post: Post, template: str, size: CardSize) -> None:
     post.media = []
 
 
+# Renders asked for and not done (within the retry time) at most: more would only wait in the queue,
+# and be asked for again when they had waited past the retry time. Two cards workers render about 25
+# cards a second (bench/cards.py).
+CARD_JOBS_OUTSTANDING = 200
+
+
 def claim_card_jobs(
-    session: Session, *, now: datetime, retry_after: timedelta, limit: int = 100
+    session: Session,
+    *,
+    now: datetime,
+    retry_after: timedelta,
+    limit: int = 100,
+    outstanding: int = CARD_JOBS_OUTSTANDING,
 ) -> list[int]:
-    """Posts whose card is pending and not asked for recently: marked as asked for now, returned to send.
+    """Posts whose card is pending and not asked for recently, the soonest due first: marked as asked
+    for now, returned to send. Never more than `outstanding` renders asked for and not done.
 
     A render that was lost (a worker died, Redis restarted) is asked for again after `retry_after`.
     """
+    stale = now - retry_after
+    asked = session.scalar(_OUTSTANDING_RENDERS, {"stale": stale, "outstanding": outstanding}) or 0
+    limit = min(limit, outstanding - asked)
+    if limit <= 0:
+        return []
     statement = _claim_cards_statement(is_postgresql(session))
-    rows = session.execute(statement, {"now": now, "stale": now - retry_after, "limit": limit})
+    rows = session.execute(statement, {"now": now, "stale": stale, "limit": limit})
     return [row.id for row in rows]
+
+
+# Renders asked for within the retry time and not done: few, read through ix_posts_card_requested_at.
+_OUTSTANDING_RENDERS = select(func.count()).select_from(
+    select(Post.id)
+    .where(
+        Post.card_requested_at >= bindparam("stale", type_=UTCDateTime()),
+        Post.card_state == CardState.PENDING,
+    )
+    .limit(bindparam("outstanding", type_=Integer()))
+    .subquery()
+)
 
 
 @cache

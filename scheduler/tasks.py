@@ -25,7 +25,10 @@ def tick() -> int:
     settings = get_settings()
     with session_scope() as session:
         card_posts = post_cards.claim_card_jobs(
-            session, now=utcnow(), retry_after=timedelta(seconds=settings.card_retry_seconds)
+            session,
+            now=utcnow(),
+            retry_after=timedelta(seconds=settings.card_retry_seconds),
+            outstanding=settings.card_jobs_outstanding,
         )
     for post_id in card_posts:
         render_card.delay(post_id)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler import campaign_planner, db, newsroom, subscriptions
+from scheduler import campaign_planner, db, newsroom, slot_calendar, subscriptions
 from scheduler.articles.text import parse_text
 from scheduler.campaign_planner import plan_campaign
 from scheduler.campaigns import CampaignError, load_campaign, parse_when
@@ -33,9 +33,9 @@ NOW = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def fresh_calendars() -> Iterator[None]:
-    campaign_planner.forget_calendars()
+    slot_calendar.forget_calendars()
     yield
-    campaign_planner.forget_calendars()
+    slot_calendar.forget_calendars()
 
 
 @pytest.fixture
@@ -437,3 +437,114 @@ def test_a_feed_with_a_campaign_plans_it_for_each_new_item(
             assert len({p.due_at.astimezone(ZoneInfo("Europe/London")).date() for p in mine}) == 4
         item = session.scalars(select(FeedItem)).one()
         assert (item.outcome, item.detail) == ("scheduled", "8 post(s)")
+
+
+def test_a_step_whose_template_makes_a_thread_is_planned_as_one_linked_thread(
+    templates: Path, database_url: str
+) -> None:
+    """The insert numbers the parts first when a step is a thread, so each reply names the part before."""
+    (templates / "posts" / "outbox").mkdir(exist_ok=True)
+    (templates / "posts" / "outbox" / "announce.txt.j2").write_text(
+        "{{ article.title }}\n---\nMore in the story.\n---\n{{ article.url }}\n"
+    )
+    with db.session_scope(database_url) as session:
+        city = newsroom.add_account(session, "city", "outbox", "Europe/London", {"slots": LONDON_SLOTS})
+        desk = newsroom.add_account(session, "desk", "outbox", "Europe/London", {"slots": LONDON_SLOTS})
+        article = reference(session)
+        planned = campaign_planner.plan(
+            session,
+            article,
+            [city, desk],
+            load_campaign(templates, "default"),
+            templates_dir=templates,
+            now=NOW,
+        )
+        announces = [p for p in planned.posts if p.step == "announce"]
+        assert len(announces) == 2
+        for first in announces:
+            parts = [session.get(Post, first.id)]
+            while reply := session.scalars(select(Post).where(Post.thread_parent_id == parts[-1].id)).first():
+                parts.append(reply)
+            assert [p.thread_index for p in parts] == [0, 1, 2]
+            assert parts[1].text == "More in the story." and parts[0].text == first.text
+            assert {p.due_at for p in parts} == {first.due_at} and {p.account_id for p in parts} == {
+                first.account.id
+            }
+        others = [p for p in planned.posts if p.step != "announce"]
+        assert others and all(session.get(Post, p.id).thread_index == 0 for p in others)
+
+
+def plan_titles(url: str, titles: list[str], *, many: bool) -> list[tuple[str, str, int, datetime]]:
+    """Plan the default campaign for each title on two accounts, with plan_many or with plan one by one;
+    (title, account, step, due) of every post."""
+    slot_calendar.forget_calendars()
+    with db.session_scope(url) as session:
+        slots = {"slots": "mon-sun 08:00,10:00,12:00,14:00,16:00,18:00,20:00"}
+        city = newsroom.add_account(session, "city", "outbox", "Europe/London", slots)
+        desk = newsroom.add_account(session, "desk", "outbox", "America/New_York", slots)
+        articles = [reference(session, title) for title in titles]
+        campaign = load_campaign(REPO_TEMPLATES, "default")
+        if many:
+            plans = campaign_planner.plan_many(
+                session,
+                [(a, [city, desk]) for a in articles],
+                campaign,
+                templates_dir=REPO_TEMPLATES,
+                now=NOW,
+            )
+        else:
+            plans = [
+                campaign_planner.plan(
+                    session, a, [city, desk], campaign, templates_dir=REPO_TEMPLATES, now=NOW
+                )
+                for a in articles
+            ]
+        titles_by_id = {a.id: a.title for a in articles}
+        placed = []
+        for plan in plans:
+            for planned in plan.posts:
+                post = session.get(Post, planned.id)
+                assert post is not None and post.text == planned.text and post.due_at == planned.due_at
+                placed.append(
+                    (titles_by_id[post.article_id], post.account.name, planned.campaign_step, post.due_at)
+                )
+        return placed
+
+
+def test_plan_many_places_what_plan_places_one_article_after_another(
+    database_url: str, tmp_path: Path
+) -> None:
+    titles = [f"story {n}" for n in range(campaign_planner.PLAN_MANY_GROUP + 7)]  # two groups
+    many = plan_titles(database_url, titles, many=True)
+    other = f"sqlite:///{tmp_path / 'one-by-one.db'}"
+    db.upgrade_schema(other)
+    one_by_one = plan_titles(other, titles, many=False)
+    assert len(many) == len(titles) * 2 * 4
+    assert many == one_by_one
+
+
+def test_plan_many_plans_again_around_a_post_added_elsewhere_meanwhile(database_url: str) -> None:
+    """A kept calendar misses a post another process added: the check finds it, and the group is planned
+    again from calendars read anew, so no two posts share the slot."""
+    slot_calendar.forget_calendars()
+    with db.session_scope(database_url) as session:
+        city = newsroom.add_account(session, "city", "outbox", "Europe/London", {"slots": LONDON_SLOTS})
+        campaign = load_campaign(REPO_TEMPLATES, "default")
+        first = reference(session, "first")
+        campaign_planner.plan(session, first, [city], campaign, templates_dir=REPO_TEMPLATES, now=NOW)
+        taken = {p.due_at for p in session.scalars(select(Post))}
+        # The next free slot after NOW, as the kept calendar sees it: another process takes it.
+        elsewhere = slot_calendar.kept_calendars(session, [city])[city.id].first_free(
+            after=NOW, until=NOW + timedelta(days=30)
+        )
+        assert isinstance(elsewhere, datetime) and elsewhere not in taken
+        session.add(Post(account=city, text="by hand", due_at=elsewhere, scheduled_for=elsewhere))
+        session.flush()
+        second = reference(session, "second")
+        [planned] = campaign_planner.plan_many(
+            session, [(second, [city])], campaign, templates_dir=REPO_TEMPLATES, now=NOW
+        )
+        assert planned.posts and elsewhere not in {p.due_at for p in planned.posts}
+        assert planned.posts[0].due_at > elsewhere
+        dues = list(session.scalars(select(Post.due_at)))
+        assert len(dues) == len(set(dues))

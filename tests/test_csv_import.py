@@ -221,3 +221,50 @@ def test_exact_times_that_break_the_budget_are_refused_by_line(initialised: str,
     assert skipped.returncode == 0 and "skipped 2 bad row(s)" in skipped.stdout, skipped.stdout
     with db.session_scope(initialised) as session:
         assert sorted(session.scalars(select(Post.text))) == ["fine", "first"]
+
+
+def test_import_with_a_campaign_plans_every_step_for_each_rows_article(
+    initialised: str, tmp_path: Path
+) -> None:
+    stories = [path.name for path in write_articles(tmp_path, 3)]
+    rows = [
+        {"article": stories[0], "account": "", "time": "", "text": ""},
+        {"article": stories[1], "account": "london", "time": "", "text": ""},
+        {"article": stories[2], "account": "", "time": "", "text": ""},
+        {"article": stories[0], "account": "outbox", "time": "", "text": ""},  # the same article again
+    ]
+    path = write_csv(tmp_path / "campaign.csv", rows)
+    result = run("import", str(path), "--campaign", "default", "--account", "outbox,london")
+    assert result.returncode == 0, result.stderr
+    # Each story quotes one named speaker: announce, its quote and the reshare; the second quote is left out.
+    assert "imported 3 article(s)" in result.stdout and "15 post(s) planned" in result.stdout
+    assert "5 step(s) left out: no pull quote with a known speaker left for it" in result.stdout
+    with db.session_scope(initialised) as session:
+        posts = list(session.scalars(select(Post)))
+        assert {p.campaign for p in posts} == {"default"}
+        by_article: dict[int, set[tuple[int, int | None]]] = {}
+        for post in posts:
+            by_article.setdefault(post.article_id, set()).add((post.account_id, post.campaign_step))
+        assert sorted(len(steps) for steps in by_article.values()) == [3, 6, 6]
+        days = {(p.article_id, p.account_id, p.due_at.date()) for p in posts}
+        assert len(days) == len(posts)  # no two posts of one article on one account on one day
+    assert counts(initialised) == (3, 15)
+
+    timed_row = {"article": stories[0], "account": "", "time": "2031-01-01 09:00", "text": ""}
+    timed = write_csv(tmp_path / "timed.csv", [timed_row])
+    refused = run("import", str(timed), "--campaign", "default")
+    assert (
+        refused.returncode == 1 and "line 2: the campaign plans each step's time and text" in refused.stderr
+    )
+    assert "leave the time column empty" in refused.stderr
+    alone = run("import", str(path), "--account", "outbox")
+    assert alone.returncode == 1 and "--account goes with --campaign" in alone.stderr
+    unknown = run("import", str(path), "--campaign", "default", "--account", "nobody")
+    assert unknown.returncode == 1 and "no account named 'nobody'" in unknown.stderr
+    again = run("import", str(path), "--campaign", "default", "--account", "outbox,london")
+    assert (
+        again.returncode == 1
+        and "has the campaign 'default'" in again.stderr
+        and "Traceback" not in again.stderr
+    )
+    assert counts(initialised) == (3, 15)

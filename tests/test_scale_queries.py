@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from scheduler import campaign_planner, db, post_cards
+from scheduler import db, post_cards, slot_calendar
 from scheduler.models import Account, CardState, Post, PostState
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -75,12 +75,12 @@ def test_after_analyze_the_planner_reads_taken_slots_by_account_and_time(isolate
     account = fill(url, posts=3000)
     with db.session_scope(url) as session:
         assert db.refresh_statistics(session) == "analyzed"
-    calendars = {account.id: campaign_planner.Calendar.for_account(account)}
-    need = campaign_planner.Need(NOW, NOW + timedelta(days=3))
+    calendars = {account.id: slot_calendar.Calendar.for_account(account)}
+    need = slot_calendar.Need(NOW, NOW + timedelta(days=3))
 
     def read() -> None:
         with db.session_scope(url) as session:
-            campaign_planner.read_taken(session, calendars, {account.id: need})
+            slot_calendar.read_taken(session, calendars, {account.id: need})
 
     [plan] = sqlite_plans(url, read)
     assert "ix_posts_account_scheduled_for" in plan
@@ -118,3 +118,38 @@ def test_postgresql_statistics_are_left_to_autovacuum(database_url: str) -> None
     with db.session_scope(database_url) as session:
         expected = "analyzed" if database_url.startswith("sqlite") else "statistics are kept by autovacuum"
         assert db.refresh_statistics(session) == expected
+
+
+def test_no_more_renders_are_asked_for_than_are_outstanding_at_most(database_url: str) -> None:
+    """The beat asks for renders only while fewer than `outstanding` are asked for and not done."""
+    fill(database_url, posts=10, pending_cards=300)
+    retry = timedelta(minutes=2)
+
+    def claim(now: datetime) -> list[int]:
+        with db.session_scope(database_url) as session:
+            return post_cards.claim_card_jobs(session, now=now, retry_after=retry, limit=100, outstanding=150)
+
+    first, second, third = claim(NOW), claim(NOW), claim(NOW)
+    assert (len(first), len(second), third) == (100, 50, [])
+    with db.session_scope(database_url) as session:  # workers render 30 of them
+        for post in session.query(Post).filter(Post.id.in_(first[:30])):
+            post.card_state = CardState.READY
+    assert len(claim(NOW + timedelta(seconds=1))) == 30
+    # Past the retry time the renders asked for first count as lost: they are asked for again.
+    again = claim(NOW + retry + timedelta(seconds=2))
+    assert len(again) == 100 and set(again) <= set(first[30:] + second)
+
+
+def test_after_analyze_outstanding_renders_are_counted_by_index(isolated_settings) -> None:
+    url = f"sqlite:///{isolated_settings / 'outstanding.db'}"
+    db.upgrade_schema(url)
+    fill(url, posts=3000, pending_cards=50)
+    with db.session_scope(url) as session:
+        db.refresh_statistics(session)
+
+    def claim() -> None:
+        with db.session_scope(url) as session:
+            post_cards.claim_card_jobs(session, now=NOW, retry_after=timedelta(minutes=5), limit=10)
+
+    plans = sqlite_plans(url, claim)
+    assert any("ix_posts_card_requested_at" in plan for plan in plans), plans

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -233,13 +234,32 @@ def quotes(source: str, as_json: bool, limit: int) -> None:
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="import the good rows even when some are bad")
-def import_csv(file: Path, skip_bad: bool) -> None:
+@click.option(
+    "--campaign",
+    metavar="NAME",
+    help="plan every step of a campaign (templates/campaigns/NAME.yml) for each row's article",
+)
+@click.option(
+    "--account",
+    "account_names",
+    multiple=True,
+    metavar="NAME[,NAME…]",
+    help="with --campaign: the accounts for rows that name none (default: the only one)",
+)
+def import_csv(file: Path, skip_bad: bool, campaign: str | None, account_names: tuple[str, ...]) -> None:
     """Import many articles from a CSV file: columns article (URL or file), account, time, text.
 
     Every row is checked first (articles read, accounts and times checked); then all rows are
-    imported in one transaction. A row without a time takes the account's next free slot.
+    imported in one transaction. A row without a time takes the account's next free slot. With
+    --campaign, each row's article gets every step of the campaign (rows give no time or text).
     """
     settings = get_settings()
+    names = tuple(
+        dict.fromkeys(n.strip() for joined in account_names for n in joined.split(",") if n.strip())
+    )
+    if names and campaign is None:
+        fail("--account goes with --campaign; without it, each row names its account")
+    chosen = _campaign(campaign, []) if campaign is not None else None
     with database() as session:
         accounts = importing.account_infos(session)
     try:
@@ -254,6 +274,8 @@ def import_csv(file: Path, skip_bad: bool) -> None:
                 policy=fetch_policy(settings),
                 max_bytes=settings.max_article_bytes,
                 progress=bar.update,
+                campaign=chosen is not None,
+                campaign_accounts=names,
             )
         except ArticleError as error:
             fail(str(error))
@@ -264,6 +286,9 @@ def import_csv(file: Path, skip_bad: bool) -> None:
         fail(str(importing.ImportRejected(file, plan.errors)))
     if not plan.rows:
         fail(f"{file}: no good rows to import")
+    if chosen is not None:
+        _import_campaign(file, plan, chosen)
+        return
     found_while_checking = len(plan.errors)
     with (
         database() as session,
@@ -278,3 +303,26 @@ def import_csv(file: Path, skip_bad: bool) -> None:
         click.echo(f"{file}, {error}", err=True)
     skipped = f", skipped {len(plan.errors)} bad row(s)" if plan.errors else ""
     click.echo(f"imported {len(post_ids)} post(s) from {file}{skipped}")
+
+
+def _import_campaign(file: Path, plan: importing.ImportPlan, campaign: Campaign) -> None:
+    """The checked rows' articles stored and their campaign planned, all in one transaction."""
+    settings = get_settings()
+    with (
+        database() as session,
+        click.progressbar(
+            length=len(plan.rows), label="planning", file=click.get_text_stream("stderr")
+        ) as bar,
+    ):
+        planned = importing.import_campaign(session, plan, campaign, settings=settings, progress=bar.update)
+    posts = sum(len(article.posts) for article in planned)
+    skipped_rows = f", skipped {len(plan.errors)} bad row(s)" if plan.errors else ""
+    click.echo(
+        f"imported {len(planned)} article(s) from {file}: campaign {campaign.name!r}, {posts} post(s) "
+        f"planned{skipped_rows}"
+    )
+    reasons = Counter(step.reason for article in planned for step in article.skipped)
+    for reason, count in sorted(reasons.items()):
+        click.echo(f"{count} step(s) left out: {reason}")
+    if any(post.state == PostState.DRAFT for article in planned for post in article.posts):
+        click.echo("drafts wait for approval: scheduler posts approve ID…")

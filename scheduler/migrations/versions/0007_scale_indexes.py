@@ -23,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 HELD_BACK = "embargo_until IS NOT NULL OR withdrawn_at IS NOT NULL"
 IS_REPLY = "thread_parent_id IS NOT NULL"
+CARD_REQUESTED = "card_requested_at IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -44,6 +45,16 @@ def upgrade() -> None:
         postgresql_where=sa.text(IS_REPLY),
         sqlite_where=sa.text(IS_REPLY),
     )
+    # The renders asked for lately (the card claim keeps no more than a few hundred outstanding);
+    # partial, so that planning, which inserts cards not yet asked for, does not write to it.
+    op.create_index(
+        "ix_posts_card_requested_at",
+        "posts",
+        ["card_requested_at"],
+        unique=False,
+        postgresql_where=sa.text(CARD_REQUESTED),
+        sqlite_where=sa.text(CARD_REQUESTED),
+    )
     op.create_index(
         "ix_articles_held_back",
         "articles",
@@ -57,6 +68,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     op.drop_index("ix_articles_held_back", table_name="articles")
+    op.drop_index("ix_posts_card_requested_at", table_name="posts")
     op.drop_index("ix_posts_thread_parent_id", table_name="posts")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index("ix_posts_thread_parent_id", ["thread_parent_id"], unique=False)
