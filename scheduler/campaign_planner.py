@@ -31,13 +31,14 @@ from scheduler.campaign_posts import (
 from scheduler.campaigns import Campaign, CampaignStep, load_campaign
 from scheduler.db import is_postgresql
 from scheduler.models import Account, Article, Post, Quote, UTCDateTime
-from scheduler.newsroom import HOLDING_STATES, NewsroomError
+from scheduler.newsroom import NewsroomError
 from scheduler.planning import (
     PlanningError,
     format_local,
     local_to_utc,
 )
 from scheduler.slot_calendar import TICK, Calendar, Need, forget_calendars, kept_calendars, read_taken
+from scheduler.slots_service import HOLDING_STATES
 
 # How far a step may look for a free slot, as newsroom.next_slot does.
 HORIZON = timedelta(days=90)

@@ -23,9 +23,10 @@ from scheduler.campaign_planner import AccountPlan
 from scheduler.campaign_posts import PlannedStep, load_posts, make_posts
 from scheduler.campaigns import EVERGREEN, Campaign, CampaignStep, When
 from scheduler.models import Account, Article, Post, PostState, Quote
-from scheduler.newsroom import HOLDING_STATES, NewsroomError, find_account
+from scheduler.newsroom import NewsroomError, find_account
 from scheduler.planning import slot_instants
 from scheduler.slot_calendar import Calendar, Need, read_taken
+from scheduler.slots_service import HOLDING_STATES
 
 MAX_AFTER_DAYS = 3650
 # The evergreen "campaign" posts are recorded under: step 1 a quote post, step 2 a plain reshare.

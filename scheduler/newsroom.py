@@ -27,14 +27,6 @@ ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DEFAULT_ACCOUNT = "outbox"
 # Candidates kept per article: enough for a campaign's quote posts and for editors to choose from.
 STORED_QUOTES = 10
-# Posts in these states hold their slot.
-HOLDING_STATES = (
-    PostState.DRAFT,
-    PostState.SCHEDULED,
-    PostState.QUEUED,
-    PostState.PUBLISHING,
-    PostState.PUBLISHED,
-)
 
 
 class NewsroomError(ValueError):

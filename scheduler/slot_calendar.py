@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from scheduler.budgets import Budget, account_budget
 from scheduler.models import Account, Post
-from scheduler.newsroom import HOLDING_STATES
 from scheduler.planning import (
     DEFAULT_SLOTS,
     WeeklySlots,
@@ -34,6 +33,7 @@ from scheduler.planning import (
     parse_slots,
     zone,
 )
+from scheduler.slots_service import HOLDING_STATES
 
 # The least step between two instants: an instant is free of a post only when not equal to its time.
 TICK = timedelta(microseconds=1)
