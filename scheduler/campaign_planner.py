@@ -10,6 +10,7 @@ renders and inserts the posts.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -247,12 +248,18 @@ def plan_many(
 
     When a post was added elsewhere meanwhile, the group's articles are planned again one by one with
     `plan`, from calendars read anew: nothing of the group was written yet."""
+    repeated = [i for i, count in Counter(article.id for article, _ in requests).items() if count > 1]
+    if repeated:  # its second plan would not see the posts of its first, which are not written yet
+        raise NewsroomError(
+            f"article {repeated[0]} is asked for twice: give each article once, with all its accounts"
+        )
     done: list[CampaignPlan] = []
     for start in range(0, len(requests), PLAN_MANY_GROUP):
         group = requests[start : start + PLAN_MANY_GROUP]
         placed: list[tuple[Article, list[AccountPlan]]] = []
+        existing = _existing_posts(session, [article for article, _ in group])
         for article, accounts in group:
-            begin = _beginning(session, article, accounts, campaign, now)
+            begin = _beginning(session, article, accounts, campaign, now, existing[article.id])
             kept = kept_calendars(session, begin.accounts)
             plans = [begin(account, kept[account.id]) for account in begin.accounts]
             _place_steps(session, plans)
@@ -300,8 +307,14 @@ class _Beginning:
 
 
 def _beginning(
-    session: Session, article: Article, accounts: Sequence[Account], campaign: Campaign, now: datetime
+    session: Session,
+    article: Article,
+    accounts: Sequence[Account],
+    campaign: Campaign,
+    now: datetime,
+    existing: list[Any] | None = None,
 ) -> _Beginning:
+    """The article's plan about to be placed; `existing`: its posts, when read already with others'."""
     if not accounts:
         raise NewsroomError(f"campaign {campaign.name!r}: say which accounts to plan it for")
     if article.withdrawn_at is not None:
@@ -315,7 +328,12 @@ def _beginning(
         campaign,
         campaign_start(article, now),
         [q for q in article.quotes if q.speaker],
-        _existing_posts(session, article, campaign, unique),
+        _on_accounts(
+            article,
+            campaign,
+            unique,
+            existing if existing is not None else _existing_posts(session, [article])[article.id],
+        ),
     )
 
 
@@ -370,24 +388,33 @@ def _taken_meanwhile(session: Session, plans: list[AccountPlan]) -> set[int]:
     return stale
 
 
-_EXISTING_POSTS = select(Post.id, Post.account_id, Post.scheduled_for, Post.quote_id, Post.campaign).where(
-    Post.article_id == bindparam("article_id"), Post.state.in_(HOLDING_STATES), Post.thread_index == 0
+_EXISTING_POSTS = select(
+    Post.id, Post.article_id, Post.account_id, Post.scheduled_for, Post.quote_id, Post.campaign
+).where(
+    Post.article_id.in_(bindparam("article_ids", expanding=True)),
+    Post.state.in_(HOLDING_STATES),
+    Post.thread_index == 0,
 )
 
 
-def _existing_posts(
-    session: Session, article: Article, campaign: Campaign, accounts: Sequence[Account]
+def _existing_posts(session: Session, articles: Sequence[Article]) -> dict[int, list[Any]]:
+    """The articles' posts already made, by article: one statement (by article_id, its index)."""
+    found: dict[int, list[Any]] = {article.id: [] for article in articles}
+    for row in session.execute(_EXISTING_POSTS, {"article_ids": list(found)}):
+        found[row.article_id].append(row)
+    return found
+
+
+def _on_accounts(
+    article: Article, campaign: Campaign, accounts: Sequence[Account], rows: list[Any]
 ) -> list[Any]:
-    """The article's posts on the accounts already: their days and quotes are taken, the campaign once."""
-    # By article only (its index), the accounts picked here: one statement whatever the accounts.
+    """The article's posts on the accounts: their days and quotes are taken, and the campaign once."""
     names = {account.id: account.name for account in accounts}
-    rows = [
-        row for row in session.execute(_EXISTING_POSTS, {"article_id": article.id}) if row.account_id in names
-    ]
-    for row in rows:
+    mine = [row for row in rows if row.account_id in names]
+    for row in mine:
         if row.campaign == campaign.name:
             raise NewsroomError(
                 f"article {article.id} has the campaign {campaign.name!r} on {names[row.account_id]!r} "
                 f"already (post {row.id}); cancel its posts first to plan it again"
             )
-    return list(rows)
+    return mine

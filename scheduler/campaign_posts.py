@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from scheduler import post_cards
 from scheduler.campaigns import Campaign, CampaignStep
 from scheduler.db import is_postgresql
-from scheduler.models import Account, Article, CardState, Post, PostState, Quote, utcnow
+from scheduler.models import Account, Article, CardState, Post, PostState, Quote, new_post_key, utcnow
 from scheduler.newsroom import NewsroomError, account_view, article_view, quote_view
 from scheduler.render import RenderError
 from scheduler.render.cards import CardSize
@@ -167,7 +166,7 @@ def post_rows(
             threads.append(
                 [
                     {
-                        "key": secrets.token_hex(16),
+                        "key": new_post_key(),
                         "article_id": article.id,
                         "account_id": plan.account.id,
                         "step": step.step,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-import uuid
+import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -58,6 +59,15 @@ class CardState(enum.StrEnum):
     PENDING = "pending"
     READY = "ready"
     FAILED = "failed"
+
+
+def new_post_key() -> str:
+    """A post's key: 32 hex digits, the time in milliseconds and then 80 random bits.
+
+    Unique beyond this database, as a random UUID is, and in time order: each new key lands at the end
+    of the key's index rather than on a random page of it (bench/scale.py: an insert 18 % faster).
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 class Base(DeclarativeBase):
@@ -229,7 +239,7 @@ class Post(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unique beyond this database (ids restart when a database is replaced, a network's memory does not):
     # what adapters use as idempotency key and to find the post again.
-    key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: new_post_key())
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     # Indexed by ix_posts_account_scheduled_for, which begins with it.
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))

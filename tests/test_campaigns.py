@@ -548,3 +548,19 @@ def test_plan_many_plans_again_around_a_post_added_elsewhere_meanwhile(database_
         assert planned.posts[0].due_at > elsewhere
         dues = list(session.scalars(select(Post.due_at)))
         assert len(dues) == len(set(dues))
+
+
+def test_plan_many_refuses_an_article_asked_for_twice(database_url: str) -> None:
+    with db.session_scope(database_url) as session:
+        city = newsroom.add_account(session, "city", "outbox", "Europe/London", {"slots": LONDON_SLOTS})
+        article = reference(session)
+        campaign = load_campaign(REPO_TEMPLATES, "default")
+        with pytest.raises(newsroom.NewsroomError, match=f"article {article.id} is asked for twice"):
+            campaign_planner.plan_many(
+                session,
+                [(article, [city]), (article, [city])],
+                campaign,
+                templates_dir=REPO_TEMPLATES,
+                now=NOW,
+            )
+        assert session.scalar(select(func.count(Post.id))) == 0
