@@ -388,20 +388,20 @@ def _taken_meanwhile(session: Session, plans: list[AccountPlan]) -> set[int]:
     return stale
 
 
+# By article only: with the states in SQL, SQLite's planner walks ix_posts_state_due_at over every
+# scheduled post instead (400 ms for 50 articles on 100,000 posts, against 1 ms).
 _EXISTING_POSTS = select(
-    Post.id, Post.article_id, Post.account_id, Post.scheduled_for, Post.quote_id, Post.campaign
-).where(
-    Post.article_id.in_(bindparam("article_ids", expanding=True)),
-    Post.state.in_(HOLDING_STATES),
-    Post.thread_index == 0,
-)
+    Post.id, Post.article_id, Post.account_id, Post.scheduled_for, Post.quote_id, Post.campaign, Post.state
+).where(Post.article_id.in_(bindparam("article_ids", expanding=True)), Post.thread_index == 0)
+_HOLDING = {state.value for state in HOLDING_STATES}
 
 
 def _existing_posts(session: Session, articles: Sequence[Article]) -> dict[int, list[Any]]:
-    """The articles' posts already made, by article: one statement (by article_id, its index)."""
+    """The articles' posts that hold their slots, by article: one statement."""
     found: dict[int, list[Any]] = {article.id: [] for article in articles}
     for row in session.execute(_EXISTING_POSTS, {"article_ids": list(found)}):
-        found[row.article_id].append(row)
+        if row.state in _HOLDING:
+            found[row.article_id].append(row)
     return found
 
 
