@@ -135,10 +135,7 @@ def _claim_due_statement(postgresql: bool) -> Update:
     )
     return (
         update(Post)
-        .where(
-            Post.id.in_(select(picked_once(due, postgresql=postgresql).c.id)),
-            Post.state == PostState.SCHEDULED,
-        )
+        .where(Post.id == picked_once(due, postgresql=postgresql).c.id)
         .values(state=PostState.QUEUED, queued_at=now, updated_at=now)
         .returning(Post.id, Post.due_at)
         .execution_options(synchronize_session=False)
@@ -155,6 +152,11 @@ def picked_once(rows: Select[Any], *, postgresql: bool) -> CTE:
     As a plain `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL may run the subquery again
     for every row it updates; each run skips the rows already taken and returns the next ones, so the
     claim takes far more than n (bench/scale.py saw 483 cards claimed for a limit of 100).
+
+    The UPDATE joins it by id alone (`UPDATE … FROM picked WHERE posts.id = picked.id`): the rows are
+    locked (PostgreSQL) or the write lock is held (SQLite), so their state needs no second look, and a
+    second condition let PostgreSQL, on statistics from before a big plan, drive the join from that
+    condition's index through every pending card (460 ms for 100 cards among 20,000).
     """
     if postgresql:
         rows = rows.with_for_update(skip_locked=True)
