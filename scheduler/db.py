@@ -104,7 +104,8 @@ def claim_due(
     transaction began IMMEDIATE and so already holds the only write lock.
     """
     statement = _claim_due_statement(is_postgresql(session))
-    rows = session.execute(statement, {"now": now, "horizon": horizon, "limit": limit})
+    # A Core statement on the session's connection: the ORM's layers took a third of a tick's time.
+    rows = session.connection().execute(statement, {"now": now, "horizon": horizon, "limit": limit})
     return [(row.id, row.due_at) for row in rows]
 
 

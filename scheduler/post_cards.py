@@ -101,12 +101,14 @@ def claim_card_jobs(
     A render that was lost (a worker died, Redis restarted) is asked for again after `retry_after`.
     """
     stale = now - retry_after
-    asked = session.scalar(_OUTSTANDING_RENDERS, {"stale": stale, "outstanding": outstanding}) or 0
-    limit = min(limit, outstanding - asked)
+    # Core statements on the session's connection: the ORM's layers took a third of a tick's time.
+    connection = session.connection()
+    asked = connection.execute(_OUTSTANDING_RENDERS, {"stale": stale, "outstanding": outstanding}).scalar()
+    limit = min(limit, outstanding - (asked or 0))
     if limit <= 0:
         return []
     statement = _claim_cards_statement(is_postgresql(session))
-    rows = session.execute(statement, {"now": now, "stale": stale, "limit": limit})
+    rows = connection.execute(statement, {"now": now, "stale": stale, "limit": limit})
     return [row.id for row in rows]
 
 

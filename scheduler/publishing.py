@@ -92,7 +92,11 @@ def dispatch_due(session: Session, *, now: datetime, settings: Settings | None =
     horizon = now + timedelta(seconds=settings.lookahead_seconds)
     claimed = claim_due(session, now=now, horizon=horizon, limit=settings.claim_batch)
     stale_before = now - timedelta(seconds=settings.requeue_after_seconds)
-    lost = session.execute(_requeue_lost_statement(), {"now": now, "stale_before": stale_before}).all()
+    lost = (
+        session.connection()
+        .execute(_requeue_lost_statement(), {"now": now, "stale_before": stale_before})
+        .all()
+    )
     if lost:
         log.warning("sending %d queued posts again: their tasks were lost", len(lost))
     return [Dispatch(post_id, due_at) for post_id, due_at in [*claimed, *lost]]
