@@ -10,8 +10,11 @@ renders and inserts the posts.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,9 +24,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from scheduler.campaign_posts import (
+    BackgroundInserts,
     PlannedPost,
     PlannedStep,
-    insert_posts,
+    TemplateLookups,
     load_posts,
     make_posts,
     planned_posts,
@@ -254,35 +258,105 @@ def plan_many(
             f"article {repeated[0]} is asked for twice: give each article once, with all its accounts"
         )
     done: list[CampaignPlan] = []
-    for start in range(0, len(requests), PLAN_MANY_GROUP):
-        group = requests[start : start + PLAN_MANY_GROUP]
-        placed: list[tuple[Article, list[AccountPlan]]] = []
-        existing = _existing_posts(session, [article for article, _ in group])
-        for article, accounts in group:
-            begin = _beginning(session, article, accounts, campaign, now, existing[article.id])
-            kept = kept_calendars(session, begin.accounts)
-            plans = [begin(account, kept[account.id]) for account in begin.accounts]
-            _place_steps(session, plans)
-            placed.append((article, plans))
-        if _taken_meanwhile(session, [plan for _, plans in placed for plan in plans]):
-            forget_calendars()  # they hold this group's slots, which are not written
-            done.extend(
-                plan(session, article, accounts, campaign, templates_dir=templates_dir, now=now)
-                for article, accounts in group
-            )
-            continue
-        threads = [post_rows(article, plans, campaign, templates_dir) for article, plans in placed]
-        first_ids = iter(
-            insert_posts(session, [thread for article_threads in threads for thread in article_threads])
-        )
-        for (_, plans), article_threads in zip(placed, threads, strict=True):
-            ids = [next(first_ids) for _ in article_threads]
-            done.append(
-                CampaignPlan(
-                    planned_posts(plans, article_threads, ids), [s for p in plans for s in p.skipped]
+    with _cycle_collector_paused(), BackgroundInserts(session) as inserts:
+        writing: _Writing | None = None  # the group before, being inserted
+        # Each account's calendar, taken once for the whole plan: one renewed halfway (kept_calendars
+        # renews those past their age) would not know the posts of the group being inserted.
+        calendars: dict[int, Calendar] = {}
+        templates: TemplateLookups = {}
+        for start in range(0, len(requests), PLAN_MANY_GROUP):
+            group = requests[start : start + PLAN_MANY_GROUP]
+            placed = _place_group(session, group, campaign, now, calendars)
+            if placed is None:
+                # A post was added elsewhere meanwhile: the groups before are written first, then this
+                # one is planned again article by article from calendars read anew.
+                if writing is not None:
+                    done.extend(writing.finish(inserts))
+                    writing = None
+                forget_calendars()  # they hold this group's slots, which are not written
+                calendars.clear()
+                done.extend(
+                    plan(session, article, accounts, campaign, templates_dir=templates_dir, now=now)
+                    for article, accounts in group
                 )
-            )
+                continue
+            # The group before goes to the server only now that this one is placed (placing reads the
+            # database): while the server writes it, this thread renders this group's posts.
+            if writing is not None:
+                writing.start(inserts)
+            threads = [
+                post_rows(article, plans, campaign, templates_dir, templates) for article, plans in placed
+            ]
+            if writing is not None:
+                done.extend(writing.finish(inserts))
+            writing = _Writing(placed, threads)
+        if writing is not None:
+            done.extend(writing.finish(inserts))
     return done
+
+
+def _place_group(
+    session: Session,
+    group: Sequence[tuple[Article, Sequence[Account]]],
+    campaign: Campaign,
+    now: datetime,
+    calendars: dict[int, Calendar],
+) -> list[tuple[Article, list[AccountPlan]]] | None:
+    """The steps of a group of articles placed on the calendars (the kept ones, for accounts not in
+    `calendars` yet); None when a slot chosen was taken in the database meanwhile."""
+    placed: list[tuple[Article, list[AccountPlan]]] = []
+    existing = _existing_posts(session, [article for article, _ in group])
+    for article, accounts in group:
+        begin = _beginning(session, article, accounts, campaign, now, existing[article.id])
+        new = [account for account in begin.accounts if account.id not in calendars]
+        if new:
+            calendars.update(kept_calendars(session, new))
+        plans = [begin(account, calendars[account.id]) for account in begin.accounts]
+        _place_steps(session, plans)
+        placed.append((article, plans))
+    if _taken_meanwhile(session, [plan for _, plans in placed for plan in plans]):
+        return None
+    return placed
+
+
+@dataclass
+class _Writing:
+    """A group of articles placed and rendered: its posts' rows, then their insert."""
+
+    placed: list[tuple[Article, list[AccountPlan]]]
+    threads: list[list[list[dict[str, Any]]]]  # by article: its posts, each a thread of rows
+    inserting: Future[list[int]] | None = None
+
+    def start(self, inserts: BackgroundInserts) -> None:
+        self.inserting = inserts.submit([thread for threads in self.threads for thread in threads])
+
+    def finish(self, inserts: BackgroundInserts) -> list[CampaignPlan]:
+        """Each article's plan, once its posts are in (inserted now, when not started before)."""
+        if self.inserting is None:
+            self.start(inserts)
+        assert self.inserting is not None
+        first_ids = iter(self.inserting.result())
+        done = []
+        for (_, plans), threads in zip(self.placed, self.threads, strict=True):
+            ids = [next(first_ids) for _ in threads]
+            skipped = [s for p in plans for s in p.skipped]
+            done.append(CampaignPlan(planned_posts(plans, threads, ids), skipped))
+        return done
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a bulk plan. Planning makes no reference cycles, yet the
+    200,000 rows of 1,000 articles set off full collections over all the process holds: a tenth of
+    the time (bench/scale.py). Left off only by the caller that turned it off, so that two plans at
+    once in two threads cannot leave it off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)

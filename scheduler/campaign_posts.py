@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select, text
+import jinja2
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from scheduler import post_cards
@@ -23,6 +26,7 @@ from scheduler.render import RenderError
 from scheduler.render.cards import CardSize
 from scheduler.render.fit import split_thread
 from scheduler.render.posts import RenderedPost, fit_parts
+from scheduler.render.templates import post_template
 from scheduler.render.text import AccountView, ArticleView, QuoteView, render_template_text
 
 
@@ -81,6 +85,11 @@ def initial_state(account: Account) -> PostState:
     return PostState.DRAFT if account.options.get("needs_approval") else PostState.SCHEDULED
 
 
+# Each step's template by (network, step), looked up once for a whole plan: each lookup asks the file
+# system whether the template changed.
+TemplateLookups = dict[tuple[str, str], jinja2.Template]
+
+
 class _Renders:
     """Each step's text for each account, fitted and counted once per text, network and limit.
 
@@ -89,7 +98,9 @@ class _Renders:
     when both agree the others take that text without a render of their own.
     """
 
-    def __init__(self, templates_dir: Path, article: ArticleView, campaign: str) -> None:
+    def __init__(
+        self, templates_dir: Path, article: ArticleView, campaign: str, templates: TemplateLookups
+    ) -> None:
         self.templates_dir = templates_dir
         self.article = article
         self.campaign = campaign
@@ -97,6 +108,7 @@ class _Renders:
         self.fitted: dict[tuple[object, ...], RenderedPost] = {}
         self.accounts: dict[int, tuple[AccountView, int | None]] = {}
         self.quotes: dict[int, QuoteView] = {}
+        self.templates = templates
 
     def render(self, account: Account, step: str, quote: Quote | None) -> RenderedPost:
         if account.id not in self.accounts:
@@ -123,8 +135,16 @@ class _Renders:
         return self.fitted[key]
 
     def _text(self, view: AccountView, step: str, quote: QuoteView | None) -> tuple[str, str]:
+        if (view.network, step) not in self.templates:
+            self.templates[view.network, step] = post_template(self.templates_dir, view.network, step)
         return render_template_text(
-            self.templates_dir, self.article, view, step, quote=quote, campaign=self.campaign
+            self.templates_dir,
+            self.article,
+            view,
+            step,
+            quote=quote,
+            campaign=self.campaign,
+            template=self.templates[view.network, step],
         )
 
 
@@ -141,10 +161,16 @@ def make_posts(
 
 
 def post_rows(
-    article: Article, plans: Sequence[PlacedSteps], campaign: Campaign, templates_dir: Path
+    article: Article,
+    plans: Sequence[PlacedSteps],
+    campaign: Campaign,
+    templates_dir: Path,
+    templates: TemplateLookups | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """The rows of every planned post: each a thread of one part or more, in order, by account."""
-    renders = _Renders(templates_dir, article_view(article), campaign.name)
+    """The rows of every planned post: each a thread of one part or more, in order, by account.
+    `templates`: the lookups of the plan so far, for a plan of many articles."""
+    lookups = {} if templates is None else templates
+    renders = _Renders(templates_dir, article_view(article), campaign.name, lookups)
     sizes: dict[int, CardSize] = {}
     created = utcnow()
     threads: list[list[dict[str, Any]]] = []
@@ -221,39 +247,88 @@ def insert_posts(session: Session, threads: list[list[dict[str, Any]]]) -> list[
     """
     if not threads:
         return []
-    rows = [row for parts in threads for row in parts]
-    if is_postgresql(session) and len(rows) == len(threads):
-        # No replies to link: the sequence numbers the rows as they go in, and each comes back by key.
-        ids_by_key = dict(_insert_unnest(session, rows, returning=True))
-        return [ids_by_key[parts[0]["key"]] for parts in threads]
     if is_postgresql(session):
-        ids = list(
-            session.scalars(
-                text("SELECT nextval(pg_get_serial_sequence('posts', 'id')) FROM generate_series(1, :n)"),
-                {"n": len(rows)},
-            )
-        )
-    else:
-        highest = session.scalar(select(func.max(Post.id))) or 0
-        ids = list(range(highest + 1, highest + 1 + len(rows)))
-    for row, post_id in zip(rows, ids, strict=True):
+        connection = session.connection()
+        return _insert_postgresql(connection.exec_driver_sql, connection.dialect, threads)
+    rows = [row for parts in threads for row in parts]
+    highest = session.scalar(select(func.max(Post.id))) or 0
+    _number(threads, range(highest + 1, highest + 1 + len(rows)))
+    session.execute(insert(Post.__table__), rows)
+    return [parts[0]["id"] for parts in threads]
+
+
+class BackgroundInserts:
+    """Inserts of planned posts that run while the caller goes on planning (plan_many's way).
+
+    On PostgreSQL each batch is written by one thread of its own, on the session's connection, as plain
+    psycopg statements: the server writes a batch (a fifth of a bulk plan's time) while this thread
+    renders the next. psycopg lets one statement at a time run on a connection, so a statement of this
+    thread waits for the insert under way instead of mixing with it. Elsewhere a batch is inserted at
+    once. Leaving the `with` block waits for every insert; an insert's error comes out of `result`.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._pool = ThreadPoolExecutor(1, "post-inserts") if is_postgresql(session) else None
+
+    def __enter__(self) -> BackgroundInserts:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def submit(self, threads: list[list[dict[str, Any]]]) -> Future[list[int]]:
+        """Start inserting the posts; the future gives the ids of their first parts, in order."""
+        if self._pool is None or not threads:
+            done: Future[list[int]] = Future()
+            done.set_result(insert_posts(self.session, threads))
+            return done
+        connection = self.session.connection()
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+
+        def execute(statement: str, params: dict[str, Any]) -> list[Any]:
+            with raw.cursor() as cursor:
+                cursor.execute(statement, params)
+                return cursor.fetchall() if cursor.description else []
+
+        return self._pool.submit(_insert_postgresql, execute, connection.dialect, threads)
+
+
+Execute = Callable[[str, dict[str, Any]], Iterable[Any]]
+
+
+def _insert_postgresql(execute: Execute, dialect: Dialect, threads: list[list[dict[str, Any]]]) -> list[int]:
+    rows = [row for parts in threads for row in parts]
+    if len(rows) == len(threads):
+        # No replies to link: the sequence numbers the rows as they go in, and each comes back by key.
+        returned = execute(*_unnest_insert(dialect, rows, returning=True))
+        ids_by_key = {key: post_id for key, post_id in returned}
+        return [ids_by_key[parts[0]["key"]] for parts in threads]
+    found = execute(
+        "SELECT nextval(pg_get_serial_sequence('posts', 'id')) FROM generate_series(1, %(n)s)",
+        {"n": len(rows)},
+    )
+    _number(threads, [post_id for (post_id,) in found])
+    execute(*_unnest_insert(dialect, rows))
+    return [parts[0]["id"] for parts in threads]
+
+
+def _number(threads: list[list[dict[str, Any]]], ids: Iterable[int]) -> None:
+    """Give the rows their ids, and each reply the id of the part before it."""
+    for row, post_id in zip((row for parts in threads for row in parts), ids, strict=True):
         row["id"] = post_id
     for parts in threads:
         for parent, reply in itertools.pairwise(parts):
             reply["thread_parent_id"] = parent["id"]
-    if is_postgresql(session):
-        _insert_unnest(session, rows)
-    else:
-        session.execute(insert(Post.__table__), rows)
-    return [parts[0]["id"] for parts in threads]
 
 
-def _insert_unnest(
-    session: Session, rows: list[dict[str, Any]], *, returning: bool = False
-) -> list[tuple[str, int]]:
+def _unnest_insert(
+    dialect: Dialect, rows: list[dict[str, Any]], *, returning: bool = False
+) -> tuple[str, dict[str, Any]]:
     """One INSERT for all rows: a column that varies goes as one array, one that does not as one value;
     binary parameters (psycopg's %b), as text arrays cost a regular expression per element."""
-    dialect = session.get_bind().dialect
     quote = dialect.identifier_preparer.quote
     columns = Post.__table__.c
     names = list(rows[0])
@@ -272,13 +347,12 @@ def _insert_unnest(
         else f"CAST(%({name})b AS {columns[name].type.compile(dialect)})"
         for name in names
     )
-    result = session.connection().exec_driver_sql(
+    statement = (
         f"INSERT INTO posts ({', '.join(map(quote, names))}) SELECT {chosen} "
         f"FROM unnest({arrays}) AS u({', '.join(map(quote, varying))})"
-        + (" RETURNING key, id" if returning else ""),
-        params,
+        + (" RETURNING key, id" if returning else "")
     )
-    return [(key, post_id) for key, post_id in result] if returning else []
+    return statement, params
 
 
 def _card_size(templates_dir: Path, step: CampaignStep) -> CardSize:

@@ -266,10 +266,24 @@ def read_taken(session: Session, calendars: dict[int, Calendar], needs: dict[int
         for lo, hi in calendars[account_id].missing(need.lo, need.hi)
     ]
     found: dict[tuple[int, datetime, datetime], list[datetime]] = {}
+    if ranges and session.get_bind().dialect.name == "postgresql":
+        # The ranges as three arrays, each joined LATERAL: an index range scan on (account_id,
+        # scheduled_for) per range, in one short statement parsed once, whatever the number of ranges
+        # (SQLAlchemy compiling 400 branches cost more than running them).
+        accounts, lows, highs = (list(column) for column in zip(*ranges, strict=True))
+        rows = session.connection().exec_driver_sql(
+            _TAKEN_IN_RANGES,
+            {"accounts": accounts, "lows": lows, "highs": highs, "states": _HOLDING_VALUES},
+        )
+        for index, instant in rows:
+            found.setdefault(ranges[index - 1], []).append(instant)
+        ranges_read: list[tuple[int, datetime, datetime]] = []
+    else:
+        ranges_read = ranges
     # One branch per range: each an index range scan on (account_id, scheduled_for), whatever the
-    # statistics say (an OR of them, or a join with a VALUES list, can make PostgreSQL read every post).
-    for start in range(0, len(ranges), 400):  # SQLite allows 500 branches in a compound SELECT
-        chunk = ranges[start : start + 400]
+    # statistics say (an OR of them, or a join with a VALUES list, can make SQLite read every post).
+    for start in range(0, len(ranges_read), 400):  # SQLite allows 500 branches in a compound SELECT
+        chunk = ranges_read[start : start + 400]
         branches = [
             select(literal(index), Post.scheduled_for).where(
                 Post.account_id == account_id,
@@ -285,3 +299,15 @@ def read_taken(session: Session, calendars: dict[int, Calendar], needs: dict[int
             found.setdefault(chunk[index], []).append(instant)
     for account_id, lo, hi in ranges:
         calendars[account_id].learn(lo, hi, found.get((account_id, lo, hi), ()))
+
+
+_HOLDING_VALUES = [state.value for state in HOLDING_STATES]
+# Each range's posts as a LATERAL subquery; its OFFSET 0 keeps PostgreSQL from pulling it up into a hash
+# join over every post (240 ms on 300,000 posts, against 35 ms for a nested loop of index scans).
+_TAKEN_IN_RANGES = (
+    "SELECT w.i, p.scheduled_for FROM unnest(CAST(%(accounts)b AS integer[]), "
+    "CAST(%(lows)b AS timestamptz[]), CAST(%(highs)b AS timestamptz[])) WITH ORDINALITY "
+    "AS w(account_id, lo, hi, i) CROSS JOIN LATERAL (SELECT posts.scheduled_for FROM posts "
+    "WHERE posts.account_id = w.account_id AND posts.scheduled_for >= w.lo AND posts.scheduled_for < w.hi "
+    "AND posts.state = ANY(CAST(%(states)b AS text[])) AND posts.thread_parent_id IS NULL OFFSET 0) AS p"
+)

@@ -19,6 +19,7 @@ from scheduler.campaigns import CampaignError, load_campaign, parse_when
 from scheduler.config import get_settings
 from scheduler.demo_data import REFERENCE_URL
 from scheduler.models import Account, Article, CardState, FeedItem, Post, PostState, utcnow
+from scheduler.render import RenderError
 from tests.conftest import REFERENCE_ARTICLE
 from tests.httpserver import LocalServer
 from tests.test_cli import run
@@ -548,6 +549,35 @@ def test_plan_many_plans_again_around_a_post_added_elsewhere_meanwhile(database_
         assert planned.posts[0].due_at > elsewhere
         dues = list(session.scalars(select(Post.due_at)))
         assert len(dues) == len(set(dues))
+
+
+def test_plan_many_leaves_nothing_written_when_a_later_group_fails(
+    templates: Path, database_url: str
+) -> None:
+    """The second group's render fails while the first group's insert is under way (on PostgreSQL, in
+    its own thread): the error comes out whole, and rolling back leaves no post behind."""
+    failing = f"story {campaign_planner.PLAN_MANY_GROUP + 3}"
+    announce = templates / "posts" / "default" / "announce.txt.j2"
+    announce.write_text(
+        f'{{% if article.title == "{failing}" %}}{{{{ 1 / 0 }}}}{{% endif %}}' + announce.read_text()
+    )
+    titles = [f"story {n}" for n in range(campaign_planner.PLAN_MANY_GROUP + 7)]
+    with db.session_scope(database_url) as session:
+        city = newsroom.add_account(session, "city", "outbox", "Europe/London", {"slots": LONDON_SLOTS})
+        articles = [reference(session, title) for title in titles]
+    failed = r"announce\.txt\.j2, line 1: ZeroDivisionError"
+    with pytest.raises(RenderError, match=failed), db.session_scope(database_url) as session:
+        campaign_planner.plan_many(
+            session,
+            [(session.get_one(Article, a.id), [session.get_one(Account, city.id)]) for a in articles],
+            load_campaign(templates, "default"),
+            templates_dir=templates,
+            now=NOW,
+        )
+    with db.session_scope(database_url) as session:
+        assert session.scalar(select(func.count(Post.id))) == 0
+        # The connection the failed plan used works on.
+        assert session.scalar(select(func.count(Article.id))) == len(titles)
 
 
 def test_plan_many_refuses_an_article_asked_for_twice(database_url: str) -> None:

@@ -69,9 +69,12 @@ def render_template_text(
     *,
     quote: QuoteView | None = None,
     campaign: str | None = None,
+    template: jinja2.Template | None = None,
 ) -> tuple[str, str]:
-    """(the template's name, its rendered text); RenderError names the template and line of a problem."""
-    template = post_template(templates_dir, account.network, step)
+    """(the template's name, its rendered text); RenderError names the template and line of a problem.
+    `template`: the step's template for the network, when the caller looked it up already."""
+    if template is None:
+        template = post_template(templates_dir, account.network, step)
     # The post's own pick, else the best quote whose speaker is known: as a quote post would choose.
     quote = quote or next((q for q in article.quotes if q.speaker), None)
     context: dict[str, Any] = {"article": article, "account": account, "step": step}
