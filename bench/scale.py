@@ -761,7 +761,8 @@ class Planning:
                 f"{self.articles} articles onto {self.accounts} accounts in one transaction in "
                 f"{self.plan_s:.1f} s ({self.per_1000_s:.1f} s for 1000"
                 f"{', extrapolated' if self.articles != 1000 else ''}); {self.created:,} posts made; "
-                f"SQL a share of {self.statements.total_ms() / 1000 / self.plan_s:.0%}: {sql}"
+                f"SQL a share of {self.statements.total_ms() / 1000 / self.plan_s:.0%} (on PostgreSQL "
+                f"without the inserts, which run in a thread of their own on the raw connection): {sql}"
             )
         top = sorted(self.statements.times.items(), key=lambda item: -sum(item[1]))[:4]
         sql = ", ".join(
