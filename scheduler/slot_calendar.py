@@ -16,7 +16,7 @@ import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -275,8 +275,11 @@ def read_taken(session: Session, calendars: dict[int, Calendar], needs: dict[int
             _TAKEN_IN_RANGES,
             {"accounts": accounts, "lows": lows, "highs": highs, "states": _HOLDING_VALUES},
         )
+        # As UTCDateTime gives them: in datetime.UTC itself. psycopg's are in ZoneInfo("Etc/UTC"), and
+        # a bisection over times of two tzinfo objects is 17 times slower (each comparison asks both
+        # for their offsets).
         for index, instant in rows:
-            found.setdefault(ranges[index - 1], []).append(instant)
+            found.setdefault(ranges[index - 1], []).append(instant.astimezone(UTC))
         ranges_read: list[tuple[int, datetime, datetime]] = []
     else:
         ranges_read = ranges

@@ -158,22 +158,42 @@ def mastodon_countable_text(text: str) -> str:
 
 
 def _mastodon_urls(text: str) -> list[tuple[int, int, str]]:
-    if ":" not in text:
+    """The URLs with a scheme, as the regex finds them over the whole text, found faster.
+
+    The regex tries every position of the text (and its domain part thousands of top-level domains),
+    0.7 ms for a post. No part of a URL takes ASCII white space, only the character before it may be
+    one: so the URLs are those the regex finds in each run of other characters that has a scheme in
+    it, scanned from the white space before the run (the regex's `^` and look-behind see what they
+    would see over the whole text). tests/test_length.py holds this equal to the whole-text scan.
+    """
+    if "://" not in text:
         return []
     found = []
-    for match in _MASTODON_URL.finditer(text):
+    for run in _NOT_ASCII_SPACE.finditer(text):
+        if "://" in run.group():
+            found.extend(_urls_in(text, max(run.start() - 1, 0), run.end()))
+    return found
+
+
+_NOT_ASCII_SPACE = regex.compile(r"[^ \t\n\r\f\v]+")
+
+
+def _urls_in(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The URLs with a scheme that the regex finds in text[start:end], scanning from `start`."""
+    found = []
+    for match in _MASTODON_URL.finditer(text, start, end):
         if match.group("protocol") is None:
             continue  # a bare domain is counted as text
-        url, start, end = match.group("url"), match.start("url"), match.end("url")
+        url, url_start, url_end = match.group("url"), match.start("url"), match.end("url")
         tco = valid_tco_url.match(url)
         if tco:  # a t.co URL ends with its slug
             if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                 continue
             url = tco.group(0)
-            end = start + len(url)
+            url_end = url_start + len(url)
         if not _url_length_allowed(len(url), match.group("domain")):
             continue
-        found.append((start, end, "x" * MASTODON_URL_LENGTH))
+        found.append((url_start, url_end, "x" * MASTODON_URL_LENGTH))
     return found
 
 
