@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # Card renders asked for and not done at most (raise it with more cards workers).
     card_jobs_outstanding: int = Field(default=200, gt=0)
 
+    # The web app: its session cookie is signed with a key made from SCHEDULER_SECRET_KEY. Secure
+    # cookies travel over HTTPS only (browsers make an exception for http://localhost and 127.0.0.1):
+    # turn this off only to try the app over plain HTTP on another machine.
+    web_secure_cookies: bool = True
+    web_session_hours: float = Field(default=12.0, gt=0)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'scheduler.db').resolve()}"

@@ -70,6 +70,14 @@ def new_post_key() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
+class Role(enum.StrEnum):
+    """What a user of the web app and the API may do (scheduler.users.ALLOWED says what each may)."""
+
+    ADMIN = "admin"  # accounts, users, templates, and everything editors and approvers do
+    EDITOR = "editor"  # articles, drafts, their own posts
+    APPROVER = "approver"  # approves and publishes
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
@@ -268,6 +276,8 @@ class Post(Base):
     # When the editor asked for it; lateness is measured against due_at, history against this.
     scheduled_for: Mapped[datetime]
     queued_at: Mapped[datetime | None]
+    # The user who made it in the web app or the API (None: the CLI, a feed, a campaign of an import).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]
     attempt_count: Mapped[int] = mapped_column(default=0)
@@ -300,3 +310,52 @@ class Attempt(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
 
     post: Mapped[Post] = relationship(back_populates="attempts")
+
+
+class User(Base):
+    """Someone who signs in to the web app, or whose API tokens a script uses."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # argon2id (scheduler.users); never logged, never shown.
+    password_hash: Mapped[str] = mapped_column(Text)
+    # Raised to end every session of the user at once (a new password, signing out everywhere).
+    session_version: Mapped[int] = mapped_column(default=1)
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class ApiToken(Base):
+    """A personal API token: only its SHA-256 is kept; the token is shown once, when made."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for the throttle: by name and by address, over the last minutes."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (
+        Index("ix_sign_in_failures_name_at", "name", "at"),
+        Index("ix_sign_in_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -413,14 +413,31 @@ def thread_of(session: Session, post: Post) -> list[Post]:
     return chain
 
 
-def list_posts(session: Session, *, state: str | None = None, limit: int = 200) -> tuple[list[Post], int]:
-    """Posts by due time (at most `limit`), and how many match in all."""
+def list_posts(
+    session: Session,
+    *,
+    state: str | None = None,
+    account: str | None = None,
+    due_from: datetime | None = None,
+    due_before: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> tuple[list[Post], int]:
+    """Posts by due time (at most `limit`, after the first `offset`), and how many match in all."""
     if state is not None and state not in {s.value for s in PostState}:
         raise NewsroomError(f"unknown state {state!r}: choose one of {', '.join(s.value for s in PostState)}")
-    matching = select(Post) if state is None else select(Post).where(Post.state == state)
+    matching = select(Post)
+    if state is not None:
+        matching = matching.where(Post.state == state)
+    if account is not None:
+        matching = matching.where(Post.account_id == find_account(session, account).id)
+    if due_from is not None:
+        matching = matching.where(Post.due_at >= due_from)
+    if due_before is not None:
+        matching = matching.where(Post.due_at < due_before)
     total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    query = matching.options(selectinload(Post.account)).order_by(Post.due_at, Post.id).limit(limit)
-    return list(session.scalars(query)), total
+    ordered = matching.options(selectinload(Post.account)).order_by(Post.due_at, Post.id)
+    return list(session.scalars(ordered.offset(offset).limit(limit))), total
 
 
 def get_post(session: Session, post_id: int) -> Post:

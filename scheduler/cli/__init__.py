@@ -200,5 +200,6 @@ from scheduler.cli import controls as _controls  # noqa: E402
 from scheduler.cli import feeds as _feeds  # noqa: E402
 from scheduler.cli import render as _render  # noqa: E402
 from scheduler.cli import schedule as _schedule  # noqa: E402
+from scheduler.cli import users as _users  # noqa: E402
 
-_ = (_articles, _campaigns, _cards, _connect, _controls, _feeds, _render, _schedule)
+_ = (_articles, _campaigns, _cards, _connect, _controls, _feeds, _render, _schedule, _users)

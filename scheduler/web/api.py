@@ -1,0 +1,270 @@
+"""The JSON API under /api/v1: personal API tokens, the same domain functions as the CLI and the pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
+from sqlalchemy.orm import Session
+
+from scheduler import controls, newsroom
+from scheduler.config import get_settings
+from scheduler.models import Account, Attempt, Post, PostState, utcnow
+from scheduler.newsroom import NewsroomError
+from scheduler.web.auth import DATABASE, Viewer, api_viewer
+
+router = APIRouter(prefix="/api/v1")
+
+MAX_ID = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
+
+
+def _iso_text(value: object) -> object:
+    """Refuse a number: pydantic would read it as seconds since 1970, the description says date-time."""
+    if not isinstance(value, str) or _NUMBER.fullmatch(value.strip()):
+        raise ValueError("give an ISO 8601 time with an offset, such as 2026-12-01T09:00:00+01:00")
+    return value
+
+
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range once in UTC") from None
+
+
+UtcTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
+PostId = Annotated[int, Path(ge=1, le=MAX_ID, description="the post's id")]
+AccountName = Annotated[str, Path(min_length=1, max_length=100, description="the account's name")]
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+
+
+class AccountOut(BaseModel):
+    name: str
+    network: str
+    timezone: str
+    status: str  # active, or reconnect: its credentials stopped working
+    paused_at: datetime | None
+    held_until: datetime | None  # a network asked us to wait until then
+    hold_reason: str | None
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        return cls(
+            name=account.name,
+            network=account.network,
+            timezone=account.timezone,
+            status=account.status,
+            paused_at=account.paused_at,
+            held_until=account.held_until,
+            hold_reason=account.hold_reason,
+        )
+
+
+class PostOut(BaseModel):
+    id: int
+    account: str
+    state: str
+    step: str
+    campaign: str | None
+    campaign_step: int | None
+    text: str
+    due_at: datetime
+    scheduled_for: datetime
+    published_at: datetime | None
+    receipt_url: str | None  # the post on its network, once published
+    last_error: str | None
+    article_id: int | None
+    thread_index: int
+
+    @classmethod
+    def of(cls, post: Post) -> PostOut:
+        return cls(
+            id=post.id,
+            account=post.account.name,
+            state=post.state,
+            step=post.step,
+            campaign=post.campaign,
+            campaign_step=post.campaign_step,
+            text=post.text,
+            due_at=post.due_at,
+            scheduled_for=post.scheduled_for,
+            published_at=post.published_at,
+            receipt_url=post.external_url,
+            last_error=post.last_error,
+            article_id=post.article_id,
+            thread_index=post.thread_index,
+        )
+
+
+class AttemptOut(BaseModel):
+    kind: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptOut:
+        return cls(
+            kind=attempt.kind,
+            started_at=attempt.started_at,
+            finished_at=attempt.finished_at,
+            outcome=attempt.outcome,
+            detail=attempt.detail,
+        )
+
+
+class PostDetail(PostOut):
+    attempts: list[AttemptOut]
+
+
+class PostPage(BaseModel):
+    total: int  # posts matching, of which `posts` holds at most `limit` from `offset`
+    posts: list[PostOut]
+
+
+class Paused(BaseModel):
+    account: str
+    paused_at: datetime
+    already_paused: bool
+    publishing: list[int]  # being sent right now: these may still go out
+
+
+class Resumed(BaseModel):
+    account: str
+    was_paused: bool
+    sent: list[int]  # overdue posts going out now, one budget gap apart
+    skipped: list[int]  # overdue posts too late to send (the reason is on each post)
+
+
+class Approved(BaseModel):
+    post: int
+    approved: bool
+    due_at: datetime
+    why_not: str | None  # why it was not approved (not a draft, changed meanwhile)
+
+
+def _account(session: Session, name: str) -> Account:
+    try:
+        return newsroom.find_account(session, name)
+    except NewsroomError as error:
+        raise HTTPException(404, str(error)) from None
+
+
+def _post(session: Session, post_id: int) -> Post:
+    try:
+        return newsroom.get_post(session, post_id)
+    except NewsroomError as error:
+        raise HTTPException(404, str(error)) from None
+
+
+@router.get("/me", tags=["users"])
+def me(viewer: Viewer = api_viewer("view")) -> Me:
+    """Whose token this is, and their role."""
+    return Me(name=viewer.name, role=viewer.role)
+
+
+@router.get("/accounts", tags=["accounts"])
+def list_accounts(viewer: Viewer = api_viewer("view"), session: Session = DATABASE) -> list[AccountOut]:
+    return [AccountOut.of(account) for account in newsroom.list_accounts(session)]
+
+
+@router.get("/accounts/{name}", tags=["accounts"], responses={404: {"description": "no such account"}})
+def read_account(
+    name: AccountName, viewer: Viewer = api_viewer("view"), session: Session = DATABASE
+) -> AccountOut:
+    return AccountOut.of(_account(session, name))
+
+
+@router.post("/accounts/{name}/pause", tags=["accounts"], responses={404: {"description": "no such account"}})
+def pause_account(
+    name: AccountName, viewer: Viewer = api_viewer("approve"), session: Session = DATABASE
+) -> Paused:
+    """Stop dispatching the account's posts; they stay scheduled."""
+    [paused] = controls.pause(session, [_account(session, name)], now=utcnow())
+    return Paused(
+        account=paused.account,
+        paused_at=paused.since,
+        already_paused=paused.already,
+        publishing=paused.publishing,
+    )
+
+
+@router.post(
+    "/accounts/{name}/resume", tags=["accounts"], responses={404: {"description": "no such account"}}
+)
+def resume_account(
+    name: AccountName, viewer: Viewer = api_viewer("approve"), session: Session = DATABASE
+) -> Resumed:
+    """Dispatch again; posts that fell due while paused go out spaced by the budget, or are skipped when
+    staler than SCHEDULER_STALE_AFTER_MINUTES."""
+    stale_after = timedelta(minutes=get_settings().stale_after_minutes)
+    [resumed] = controls.resume(session, [_account(session, name)], now=utcnow(), stale_after=stale_after)
+    return Resumed(
+        account=resumed.account,
+        was_paused=resumed.paused_at is not None,
+        sent=[post_id for post_id, _ in resumed.sent],
+        skipped=[post_id for post_id, _ in resumed.skipped],
+    )
+
+
+@router.get("/posts", tags=["posts"], responses={404: {"description": "no such account"}})
+def list_posts(
+    state: PostState | None = None,
+    account: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    due_from: UtcTime | None = None,
+    due_before: UtcTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    viewer: Viewer = api_viewer("view"),
+    session: Session = DATABASE,
+) -> PostPage:
+    """Posts by due time, filtered by state, account and due time (from, inclusive; before, exclusive)."""
+    if account is not None:
+        _account(session, account)
+    found, total = newsroom.list_posts(
+        session,
+        state=state.value if state else None,
+        account=account,
+        due_from=due_from,
+        due_before=due_before,
+        limit=limit,
+        offset=offset,
+    )
+    return PostPage(total=total, posts=[PostOut.of(post) for post in found])
+
+
+@router.get("/posts/{post_id}", tags=["posts"], responses={404: {"description": "no such post"}})
+def read_post(
+    post_id: PostId, viewer: Viewer = api_viewer("view"), session: Session = DATABASE
+) -> PostDetail:
+    """A post with every attempt to publish it."""
+    post = _post(session, post_id)
+    return PostDetail(
+        **PostOut.of(post).model_dump(), attempts=[AttemptOut.of(attempt) for attempt in post.attempts]
+    )
+
+
+@router.post("/posts/{post_id}/approve", tags=["posts"], responses={404: {"description": "no such post"}})
+def approve_post(
+    post_id: PostId, viewer: Viewer = api_viewer("approve"), session: Session = DATABASE
+) -> Approved:
+    """A draft (with the rest of its thread) becomes scheduled; one whose time has passed is due now."""
+    _post(session, post_id)
+    [approved] = controls.approve(session, [post_id], now=utcnow())
+    return Approved(
+        post=approved.post_id,
+        approved=approved.approved,
+        due_at=approved.due_at,
+        why_not=approved.why_not or None,
+    )

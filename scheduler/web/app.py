@@ -1,0 +1,122 @@
+"""The web app: the editors' pages and the JSON API, in one FastAPI application (`scheduler web`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scheduler.config import Settings, get_settings
+from scheduler.web import api, pages
+from scheduler.web.auth import (
+    SESSION_COOKIE,
+    CsrfRefused,
+    NotAllowed,
+    SignInNeeded,
+    WebConfigError,
+    session_key,
+)
+
+__all__ = ["WebConfigError", "create_app"]
+
+STATIC = Path(__file__).parent / "static"
+# No script or style from elsewhere, no framing, no inline script: the pages need none.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    """The app on the configured database (or `database_url`); WebConfigError when a setting is missing."""
+    settings = settings or get_settings()
+    key = session_key(settings)
+    app = FastAPI(
+        title="Article promotion scheduler",
+        summary="Articles in, posts out: the editors' API.",
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger's pages load their scripts from a CDN; the description is what matters
+        redoc_url=None,
+    )
+    app.state.database_url = database_url or settings.resolved_database_url
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie=SESSION_COOKIE,
+        max_age=int(settings.web_session_hours * 3600),
+        same_site="lax",
+        https_only=settings.web_secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.exception_handler(SignInNeeded)
+    def _sign_in_first(request: Request, _: SignInNeeded) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    def _not_allowed(request: Request, refused: NotAllowed) -> Response:
+        return pages.page(
+            request,
+            "error.html",
+            refused.viewer,
+            status_code=403,
+            title="Not for your role",
+            message=(
+                f"Signed in as {refused.viewer.name} ({refused.viewer.role}), you cannot open this page: "
+                "ask an admin if you need to."
+            ),
+        )
+
+    @app.exception_handler(CsrfRefused)
+    def _csrf_refused(request: Request, _: CsrfRefused) -> Response:
+        return pages.page(
+            request,
+            "error.html",
+            None,
+            status_code=403,
+            title="The form was out of date",
+            message="The form did not come from this site or is older than your session: reload the page "
+            "and send it again.",
+        )
+
+    return app
+
+
+class SecurityHeaders:
+    """SECURITY_HEADERS on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

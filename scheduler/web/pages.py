@@ -1,0 +1,109 @@
+"""The editors' pages: server-rendered, each naming the action its viewer's role must allow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from scheduler import overview, users
+from scheduler.models import utcnow
+from scheduler.planning import format_local, zone
+from scheduler.web.auth import (
+    CSRF_FIELD,
+    DATABASE,
+    Viewer,
+    csrf_protect,
+    csrf_token,
+    page_viewer,
+    signed_in,
+    start_session,
+)
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["csrf_field"] = CSRF_FIELD
+templates.env.globals["csrf_token"] = csrf_token
+templates.env.filters["local"] = lambda when, tz_name: format_local(when, zone(tz_name)) if when else ""
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
+def page(
+    request: Request, template: str, viewer: Viewer | None, status_code: int = 200, **context: object
+) -> Response:
+    return templates.TemplateResponse(
+        request, template, {"viewer": viewer, **context}, status_code=status_code
+    )
+
+
+def _local_path(target: str | None) -> str:
+    """Where to go after signing in: a path of this site only (never another host)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str | None = None, session: Session = DATABASE) -> Response:
+    if signed_in(request, session) is not None:
+        return RedirectResponse(_local_path(next), status_code=303)
+    return page(request, "sign_in.html", None, next=_local_path(next), error=None, name="")
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    name: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    session: Session = DATABASE,
+) -> Response:
+    address = request.client.host if request.client else "unknown"
+    try:
+        user = users.sign_in(session, name, password, address=address)
+    except users.SignInRefused as refused:
+        status = 429 if refused.retry_after else 400
+        response = page(
+            request,
+            "sign_in.html",
+            None,
+            status_code=status,
+            next=_local_path(next),
+            error=str(refused),
+            name=name,
+        )
+        if refused.retry_after:
+            response.headers["Retry-After"] = str(refused.retry_after)
+        # The failure is recorded for the throttle even though the page says no: commit it.
+        session.commit()
+        return response
+    start_session(request, user)
+    return RedirectResponse(_local_path(next), status_code=303)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request, viewer: Viewer = page_viewer("view"), session: Session = DATABASE
+) -> Response:
+    now = utcnow()
+    return page(
+        request,
+        "dashboard.html",
+        viewer,
+        accounts=overview.coming_hours(session, now=now),
+        attention=overview.attention(session, now=now),
+        now=now,
+    )
