@@ -48,6 +48,12 @@ def may(role: str, action: str) -> bool:
     return role in ALLOWED[action]
 
 
+def may_change(role: str, user_id: int, created_by_id: int | None) -> bool:
+    """Editors change only the posts they made (in the web app or the API); the other roles any post
+    their actions allow."""
+    return role != Role.EDITOR or created_by_id == user_id
+
+
 class UserError(ValueError):
     """A user that cannot be added or changed as asked; the message says why and what to do."""
 

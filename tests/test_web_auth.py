@@ -205,6 +205,10 @@ def sample_path(path: str) -> str:
     return path.replace("{post_id}", "1").replace("{name}", "outbox")
 
 
+# A valid body for the API routes that take one.
+SAMPLE_BODIES = {"/api/v1/posts/{post_id}/reschedule": {"at": "2099-01-01T09:00:00Z"}}
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_each_role_gets_the_pages_its_actions_allow_and_a_403_elsewhere(
     client: TestClient, role: str
@@ -287,7 +291,8 @@ def test_each_role_may_call_the_api_routes_its_actions_allow(
             continue
         assert action is not None
         for method in route.methods:
-            response = client.request(method, sample_path(route.path), headers=headers)
+            body = SAMPLE_BODIES.get(route.path, {}) if method == "POST" else None
+            response = client.request(method, sample_path(route.path), headers=headers, json=body)
             if users.may(role, action):
                 assert response.status_code in (200, 404), f"{role} {method} {route.path}: {response.text}"
             else:
@@ -331,7 +336,7 @@ def test_posts_are_listed_by_state_and_a_draft_approved(client: TestClient, app_
     naive = client.get("/api/v1/posts", params={"due_before": "2026-12-01T09:00:00"}, headers=headers)
     assert naive.status_code == 422
     approved = client.post(f"/api/v1/posts/{draft_id}/approve", headers=headers)
-    assert approved.status_code == 200 and approved.json()["approved"] is True
+    assert approved.status_code == 200 and approved.json()["post"] == draft_id
     assert client.get(f"/api/v1/posts/{draft_id}", headers=headers).json()["state"] == "scheduled"
-    twice = client.post(f"/api/v1/posts/{draft_id}/approve", headers=headers).json()
-    assert twice["approved"] is False and "not a draft" in twice["why_not"]
+    twice = client.post(f"/api/v1/posts/{draft_id}/approve", headers=headers)
+    assert twice.status_code == 409 and "is scheduled, not a draft" in twice.json()["detail"]

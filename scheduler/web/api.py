@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
 
-from scheduler import controls, newsroom
+from scheduler import controls, editing, newsroom, users
 from scheduler.config import get_settings
-from scheduler.models import Account, Attempt, Post, PostState, utcnow
+from scheduler.models import Account, Post, PostState, utcnow
 from scheduler.newsroom import NewsroomError
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
 
@@ -49,6 +49,8 @@ class Me(BaseModel):
 
 
 class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     network: str
     timezone: str
@@ -56,18 +58,6 @@ class AccountOut(BaseModel):
     paused_at: datetime | None
     held_until: datetime | None  # a network asked us to wait until then
     hold_reason: str | None
-
-    @classmethod
-    def of(cls, account: Account) -> AccountOut:
-        return cls(
-            name=account.name,
-            network=account.network,
-            timezone=account.timezone,
-            status=account.status,
-            paused_at=account.paused_at,
-            held_until=account.held_until,
-            hold_reason=account.hold_reason,
-        )
 
 
 class PostOut(BaseModel):
@@ -107,21 +97,13 @@ class PostOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
-    kind: str
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str  # publish, or find (asking the network whether a post went out)
     started_at: datetime
     finished_at: datetime | None
     outcome: str | None
     detail: str | None
-
-    @classmethod
-    def of(cls, attempt: Attempt) -> AttemptOut:
-        return cls(
-            kind=attempt.kind,
-            started_at=attempt.started_at,
-            finished_at=attempt.finished_at,
-            outcome=attempt.outcome,
-            detail=attempt.detail,
-        )
 
 
 class PostDetail(PostOut):
@@ -149,9 +131,29 @@ class Resumed(BaseModel):
 
 class Approved(BaseModel):
     post: int
-    approved: bool
-    due_at: datetime
-    why_not: str | None  # why it was not approved (not a draft, changed meanwhile)
+    due_at: datetime  # when it goes out: its time, or now when that has passed
+
+
+class Changed(BaseModel):
+    post: int  # the first part of its thread: what was acted on
+    parts: int  # posts in the thread, all changed together
+
+
+class RescheduleRequest(BaseModel):
+    at: UtcTime  # with an offset (Z for UTC)
+
+
+class CancelRequest(BaseModel):
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class RetryRequest(BaseModel):
+    # For a post whose outcome was left unknown: the caller looked at the account and it is not there.
+    checked_not_sent: bool = False
+
+
+NOT_DONE = {409: {"description": "not done: the post is not in a state that allows it (the detail says why)"}}
+NO_POST = {404: {"description": "no such post"}}
 
 
 def _account(session: Session, name: str) -> Account:
@@ -176,14 +178,14 @@ def me(viewer: Viewer = api_viewer("view")) -> Me:
 
 @router.get("/accounts", tags=["accounts"])
 def list_accounts(viewer: Viewer = api_viewer("view"), session: Session = DATABASE) -> list[AccountOut]:
-    return [AccountOut.of(account) for account in newsroom.list_accounts(session)]
+    return [AccountOut.model_validate(account) for account in newsroom.list_accounts(session)]
 
 
 @router.get("/accounts/{name}", tags=["accounts"], responses={404: {"description": "no such account"}})
 def read_account(
     name: AccountName, viewer: Viewer = api_viewer("view"), session: Session = DATABASE
 ) -> AccountOut:
-    return AccountOut.of(_account(session, name))
+    return AccountOut.model_validate(_account(session, name))
 
 
 @router.post("/accounts/{name}/pause", tags=["accounts"], responses={404: {"description": "no such account"}})
@@ -251,20 +253,71 @@ def read_post(
     """A post with every attempt to publish it."""
     post = _post(session, post_id)
     return PostDetail(
-        **PostOut.of(post).model_dump(), attempts=[AttemptOut.of(attempt) for attempt in post.attempts]
+        **PostOut.of(post).model_dump(),
+        attempts=[AttemptOut.model_validate(attempt) for attempt in post.attempts],
     )
 
 
-@router.post("/posts/{post_id}/approve", tags=["posts"], responses={404: {"description": "no such post"}})
+@router.post("/posts/{post_id}/approve", tags=["posts"], responses={**NO_POST, **NOT_DONE})
 def approve_post(
     post_id: PostId, viewer: Viewer = api_viewer("approve"), session: Session = DATABASE
 ) -> Approved:
     """A draft (with the rest of its thread) becomes scheduled; one whose time has passed is due now."""
     _post(session, post_id)
     [approved] = controls.approve(session, [post_id], now=utcnow())
-    return Approved(
-        post=approved.post_id,
-        approved=approved.approved,
-        due_at=approved.due_at,
-        why_not=approved.why_not or None,
-    )
+    if not approved.approved:
+        raise HTTPException(409, f"post {approved.post_id} {approved.why_not}: not approved")
+    return Approved(post=approved.post_id, due_at=approved.due_at)
+
+
+def _changed(outcome: editing.Changed) -> Changed:
+    if not outcome.done:
+        raise HTTPException(409, f"post {outcome.post_id} {outcome.why_not}")
+    return Changed(post=outcome.post_id, parts=outcome.parts)
+
+
+def _own(session: Session, viewer: Viewer, post_id: int) -> None:
+    """An editor changes only the posts they made; admins (and approvers, where allowed) any."""
+    post = _post(session, post_id)
+    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
+        raise HTTPException(403, f"post {post_id} is not yours: an editor changes only the posts they made")
+
+
+@router.post("/posts/{post_id}/reschedule", tags=["posts"], responses={**NO_POST, **NOT_DONE})
+def reschedule_post(
+    post_id: PostId,
+    body: RescheduleRequest,
+    viewer: Viewer = api_viewer("write"),
+    session: Session = DATABASE,
+) -> Changed:
+    """Move a draft or scheduled post (its thread as a whole) to another time, within its account's budget;
+    422 says why a time is refused (passed, or too close to another post)."""
+    _own(session, viewer, post_id)
+    try:
+        return _changed(editing.reschedule(session, post_id, body.at, now=utcnow()))
+    except NewsroomError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+@router.post("/posts/{post_id}/cancel", tags=["posts"], responses={**NO_POST, **NOT_DONE})
+def cancel_post(
+    post_id: PostId,
+    body: CancelRequest,
+    viewer: Viewer = api_viewer("write"),
+    session: Session = DATABASE,
+) -> Changed:
+    """Cancel a post not out yet (its thread as a whole), with the reason."""
+    _own(session, viewer, post_id)
+    return _changed(editing.cancel(session, post_id, reason=body.reason))
+
+
+@router.post("/posts/{post_id}/retry", tags=["posts"], responses={**NO_POST, **NOT_DONE})
+def retry_post(
+    post_id: PostId,
+    body: RetryRequest,
+    viewer: Viewer = api_viewer("approve"),
+    session: Session = DATABASE,
+) -> Changed:
+    """Send a failed or skipped post again, now. One whose outcome was unknown needs `checked_not_sent`."""
+    _post(session, post_id)
+    return _changed(editing.retry(session, post_id, now=utcnow(), checked_not_sent=body.checked_not_sent))
