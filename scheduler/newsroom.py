@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler import post_cards, slots_service
@@ -138,12 +138,7 @@ def store_article(
     quotes: Sequence[PullQuote] | None = None,
 ) -> Article:
     """Save an article with its ranked pull quotes, or return the one saved with the same text and URL."""
-    existing = session.scalar(
-        select(Article).where(
-            Article.content_hash == parsed.content_hash,
-            Article.canonical_url.is_not_distinct_from(parsed.canonical_url),
-        )
-    )
+    existing = find_stored(session, parsed)
     if existing is not None:
         return existing
     article = Article(
@@ -177,6 +172,50 @@ def store_article(
     session.add(article)
     session.flush()
     return article
+
+
+def find_stored(session: Session, parsed: ParsedArticle) -> Article | None:
+    """The article stored with the same text and URL, if any."""
+    return session.scalar(
+        select(Article).where(
+            Article.content_hash == parsed.content_hash,
+            Article.canonical_url.is_not_distinct_from(parsed.canonical_url),
+        )
+    )
+
+
+def list_article_posts(session: Session, article_id: int) -> tuple[list[Post], int]:
+    """The article's posts (the first part of each thread), by due time, with their accounts."""
+    posts = list(
+        session.scalars(
+            select(Post)
+            .where(Post.article_id == article_id, Post.thread_index == 0)
+            .options(selectinload(Post.account))
+            .order_by(Post.due_at, Post.id)
+        )
+    )
+    return posts, len(posts)
+
+
+def list_articles(
+    session: Session, *, search: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Article], int]:
+    """Articles, newest first, whose title, author or URL holds `search` (any case); and how many match."""
+    matching = select(Article)
+    if search and search.strip():
+        pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matching = matching.where(
+            or_(
+                Article.title.ilike(pattern, escape="\\"),
+                Article.author.ilike(pattern, escape="\\"),
+                Article.canonical_url.ilike(pattern, escape="\\"),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    newest = matching.options(selectinload(Article.quotes)).order_by(
+        Article.created_at.desc(), Article.id.desc()
+    )
+    return list(session.scalars(newest.offset(offset).limit(limit))), total
 
 
 def find_article_by_url(session: Session, url: str) -> Article | None:

@@ -202,11 +202,14 @@ def test_every_route_but_signing_in_and_out_names_the_action_it_needs(client: Te
 
 
 def sample_path(path: str) -> str:
-    return path.replace("{post_id}", "1").replace("{name}", "outbox")
+    return path.replace("{post_id}", "1").replace("{article_id}", "1").replace("{name}", "outbox")
 
 
 # A valid body for the API routes that take one.
-SAMPLE_BODIES = {"/api/v1/posts/{post_id}/reschedule": {"at": "2099-01-01T09:00:00Z"}}
+SAMPLE_BODIES = {
+    "/api/v1/posts/{post_id}/reschedule": {"at": "2099-01-01T09:00:00Z"},
+    "/api/v1/articles": {"text": "A title\n\nA paragraph of the article, long enough to read."},
+}
 
 
 @pytest.mark.parametrize("role", [role.value for role in Role])
@@ -294,7 +297,9 @@ def test_each_role_may_call_the_api_routes_its_actions_allow(
             body = SAMPLE_BODIES.get(route.path, {}) if method == "POST" else None
             response = client.request(method, sample_path(route.path), headers=headers, json=body)
             if users.may(role, action):
-                assert response.status_code in (200, 404), f"{role} {method} {route.path}: {response.text}"
+                assert response.status_code in (200, 201, 404), (
+                    f"{role} {method} {route.path}: {response.text}"
+                )
             else:
                 assert response.status_code == 403, f"{role} {method} {route.path}: {response.status_code}"
             checked += 1

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scheduler.articles import ParsedArticle
+from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.fetch import PAGE_TYPES, FetchPolicy, fetch
 from scheduler.articles.html import parse_html, read_html_file
 from scheduler.articles.text import check_url, parse_text, read_text_file
@@ -32,6 +32,21 @@ def read_article(
     if looks_like_html(text):
         return _with_url(parse_html(text, source=str(path)), canonical_url)
     return parse_text(text, canonical_url=canonical_url, source=str(path))
+
+
+def read_pasted(text: str, *, max_bytes: int, canonical_url: str | None = None) -> ParsedArticle:
+    """An article pasted or uploaded as text (or as a page's HTML), as a file would be read."""
+    if "\x00" in text:
+        raise ArticleError("the text holds NUL characters: paste the article as plain text or HTML")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise ArticleError(
+            f"the text is {size / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:.1f} MB limit for an "
+            "article (SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
+        )
+    if looks_like_html(text):
+        return _with_url(parse_html(text, source="the pasted page"), canonical_url)
+    return parse_text(text, canonical_url=canonical_url, source="the pasted text")
 
 
 def read_page(url: str, *, policy: FetchPolicy) -> ParsedArticle:

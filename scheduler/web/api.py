@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
 
@@ -16,9 +17,31 @@ from scheduler.models import Account, Post, PostState, utcnow
 from scheduler.newsroom import NewsroomError
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
 
-router = APIRouter(prefix="/api/v1")
+
+def known_query_parameters(request: Request) -> None:
+    """A query parameter the route does not take is an error, not ignored: a misspelt filter would
+    otherwise answer with everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {param.alias for param in _query_params(dependant)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+        raise HTTPException(422, f"unknown query parameter {unknown[0]!r}: {takes}")
+
+
+def _query_params(dependant: Any) -> Iterator[Any]:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _query_params(sub)
+
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(known_query_parameters)])
 
 MAX_ID = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL's text holds no NUL character
 
 
 def _iso_text(value: object) -> object:
@@ -40,7 +63,9 @@ def _in_utc(value: datetime) -> datetime:
 
 UtcTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
 PostId = Annotated[int, Path(ge=1, le=MAX_ID, description="the post's id")]
-AccountName = Annotated[str, Path(min_length=1, max_length=100, description="the account's name")]
+AccountName = Annotated[
+    str, Path(min_length=1, max_length=100, pattern=NO_NUL, description="the account's name")
+]
 
 
 class Me(BaseModel):
@@ -223,7 +248,7 @@ def resume_account(
 @router.get("/posts", tags=["posts"], responses={404: {"description": "no such account"}})
 def list_posts(
     state: PostState | None = None,
-    account: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    account: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_NUL)] = None,
     due_from: UtcTime | None = None,
     due_before: UtcTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.config import Settings, get_settings
-from scheduler.web import api, pages
+from scheduler.web import api, api_articles, pages
 from scheduler.web.auth import (
     SESSION_COOKIE,
     CsrfRefused,
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(api_articles.router)
 
     @app.exception_handler(SignInNeeded)
     def _sign_in_first(request: Request, _: SignInNeeded) -> Response:
