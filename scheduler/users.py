@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -58,15 +57,12 @@ class UserError(ValueError):
     """A user that cannot be added or changed as asked; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
 class SignInRefused(Exception):
     """The name and password do not match, or sign-ins are throttled; `retry_after` in seconds."""
 
-    message: str
-    retry_after: int | None = None
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def parse_role(text: str) -> Role:

@@ -57,10 +57,12 @@ class SignInNeeded(Exception):
     """No valid session: the page sends the browser to sign in."""
 
 
-@dataclass(frozen=True)
 class NotAllowed(Exception):
-    viewer: Viewer
-    action: str
+    """The viewer's role does not allow the route's action."""
+
+    def __init__(self, viewer: Viewer, action: str) -> None:
+        super().__init__(viewer, action)
+        self.viewer, self.action = viewer, action
 
 
 class CsrfRefused(Exception):

@@ -1,0 +1,127 @@
+"""A post's page: its text, times in its account's zone, its attempts and receipt; approve, cancel, retry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from scheduler import controls, editing, newsroom, users
+from scheduler.models import Post, utcnow
+from scheduler.newsroom import NewsroomError
+from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.pages import page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
+def _post(session: Session, post_id: int) -> Post | None:
+    if not 0 < post_id < 2**31:
+        return None
+    try:
+        return newsroom.get_post(session, post_id)
+    except NewsroomError:
+        return None
+
+
+def _missing(request: Request, viewer: Viewer, post_id: int) -> Response:
+    return page(
+        request,
+        "error.html",
+        viewer,
+        status_code=404,
+        title="No such post",
+        message=f"There is no post {post_id}.",
+    )
+
+
+def show(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    post: Post,
+    *,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return page(
+        request,
+        "post.html",
+        viewer,
+        status_code=status_code,
+        post=post,
+        thread=newsroom.thread_of(session, post),
+        may_change=viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id),
+        may_approve=viewer.may("approve"),
+        notice=notice,
+    )
+
+
+@router.get("/posts/{post_id}", response_class=HTMLResponse)
+def post_page(
+    request: Request, post_id: int, viewer: Viewer = page_viewer("view"), session: Session = DATABASE
+) -> Response:
+    post = _post(session, post_id)
+    return _missing(request, viewer, post_id) if post is None else show(request, session, viewer, post)
+
+
+def _after(
+    request: Request, session: Session, viewer: Viewer, post_id: int, done: bool, why_not: str
+) -> Response:
+    if done:
+        return RedirectResponse(f"/posts/{post_id}", status_code=303)
+    session.expire_all()
+    post = _post(session, post_id)
+    if post is None:
+        return _missing(request, viewer, post_id)
+    return show(
+        request, session, viewer, post, notice=f"Not done: post {post_id} {why_not}.", status_code=409
+    )
+
+
+@router.post("/posts/{post_id}/approve", response_class=HTMLResponse)
+def approve(
+    request: Request, post_id: int, viewer: Viewer = page_viewer("approve"), session: Session = DATABASE
+) -> Response:
+    if _post(session, post_id) is None:
+        return _missing(request, viewer, post_id)
+    [approved] = controls.approve(session, [post_id], now=utcnow())
+    return _after(request, session, viewer, post_id, approved.approved, approved.why_not)
+
+
+@router.post("/posts/{post_id}/cancel", response_class=HTMLResponse)
+def cancel(
+    request: Request,
+    post_id: int,
+    reason: str = Form(""),
+    viewer: Viewer = page_viewer("write"),
+    session: Session = DATABASE,
+) -> Response:
+    post = _post(session, post_id)
+    if post is None:
+        return _missing(request, viewer, post_id)
+    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
+        return show(
+            request,
+            session,
+            viewer,
+            post,
+            status_code=403,
+            notice="Not yours: an editor cancels only the posts they made.",
+        )
+    changed = editing.cancel(session, post_id, reason=reason[:500])
+    return _after(request, session, viewer, post_id, changed.done, changed.why_not)
+
+
+@router.post("/posts/{post_id}/retry", response_class=HTMLResponse)
+def retry(
+    request: Request,
+    post_id: int,
+    checked_not_sent: bool = Form(False),
+    viewer: Viewer = page_viewer("approve"),
+    session: Session = DATABASE,
+) -> Response:
+    if _post(session, post_id) is None:
+        return _missing(request, viewer, post_id)
+    changed = editing.retry(session, post_id, now=utcnow(), checked_not_sent=checked_not_sent)
+    return _after(request, session, viewer, post_id, changed.done, changed.why_not)

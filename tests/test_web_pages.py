@@ -1,0 +1,153 @@
+"""The article and post pages, driven as a browser would (forms with their CSRF token) on a real
+database: add the reference article, see its quotes and each account's posts counted, schedule one,
+approve a draft, cancel, and the refusals with their reasons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from scheduler import controls, db, newsroom, users
+from scheduler.config import Settings
+from scheduler.models import Post, PostState, Role
+from scheduler.web.app import create_app
+from scheduler.web.auth import CSRF_FIELD
+from tests.conftest import REFERENCE_ARTICLE
+from tests.test_web_auth import BASE, PASSWORD, csrf_of, sign_in
+
+
+@pytest.fixture
+def site(database_url: str, isolated_settings: Path) -> Iterator[TestClient]:
+    with db.session_scope(database_url) as session:
+        for role in Role:
+            users.add_user(session, role.value, role, PASSWORD)
+        newsroom.ensure_default_account(session)
+        newsroom.add_account(session, "masto", "mastodon", "Europe/London")
+    settings = Settings(var_dir=isolated_settings, secret_key=Fernet.generate_key().decode())
+    with TestClient(create_app(settings, database_url=database_url), base_url=BASE) as client:
+        yield client
+
+
+def add_reference(client: TestClient) -> str:
+    """Paste the reference article; the address of its page."""
+    form = client.get("/articles")
+    added = client.post(
+        "/articles",
+        data={"text": REFERENCE_ARTICLE.read_text(), CSRF_FIELD: csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    return added.headers["location"]
+
+
+def test_an_editor_adds_the_reference_article_and_sees_its_quotes_and_counted_posts(site: TestClient) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    assert re.fullmatch(r"/articles/\d+", location)
+    article = site.get(location)
+    assert article.status_code == 200
+    assert "Kim Kardashian" in article.text and "Pull quotes" in article.text
+    # Each account, each step: the text, counted as its network counts it.
+    assert 'masto <span class="muted">(mastodon)</span>: quote' in article.text
+    assert re.search(r"\d+ of 500 characters as mastodon counts them", article.text)
+    listed = site.get("/articles", params={"q": "kardashian"})
+    assert location in listed.text
+
+
+def test_the_article_is_scheduled_from_its_page_and_the_post_page_shows_it(
+    site: TestClient, database_url: str
+) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    page = site.get(location)
+    scheduled = site.post(
+        f"{location}/posts",
+        data={"account": "masto", "step": "quote", "when": "queue", CSRF_FIELD: csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert scheduled.status_code == 303, scheduled.text
+    post_page = site.get(scheduled.headers["location"])
+    assert "scheduled" in post_page.text and "masto (mastodon)" in post_page.text
+    assert "(Europe/London)" in post_page.text
+    with db.session_scope(database_url) as session:
+        [post] = session.scalars(select(Post))
+        editor = users.find_user(session, "editor")
+        assert post.step == "quote" and post.created_by_id == editor.id and post.state == PostState.SCHEDULED
+    # The editor made it: they may cancel it, with a reason.
+    cancel = site.post(
+        f"/posts/{post.id}/cancel",
+        data={"reason": "wrong day", CSRF_FIELD: csrf_of(post_page.text)},
+        follow_redirects=False,
+    )
+    assert cancel.status_code == 303
+    with db.session_scope(database_url) as session:
+        canceled = session.get_one(Post, post.id)
+        assert canceled.state == PostState.CANCELED and canceled.last_error == "canceled: wrong day"
+
+
+def test_a_time_that_cannot_be_read_is_refused_on_the_page_with_the_reason(site: TestClient) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    page = site.get(location)
+    refused = site.post(
+        f"{location}/posts",
+        data={"account": "masto", "when": "at", "at": "tomorrow-ish", CSRF_FIELD: csrf_of(page.text)},
+    )
+    assert refused.status_code == 422 and "cannot read the time &#39;tomorrow-ish&#39;" in refused.text
+
+
+def test_an_approver_approves_a_draft_from_its_page(site: TestClient, database_url: str) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    with db.session_scope(database_url) as session:
+        controls.set_approval(session, "masto", True)
+    page = site.get(location)
+    site.post(
+        f"{location}/posts",
+        data={"account": "masto", "step": "announce", "when": "queue", CSRF_FIELD: csrf_of(page.text)},
+    )
+    with db.session_scope(database_url) as session:
+        [draft] = session.scalars(select(Post))
+        assert draft.state == PostState.DRAFT
+    # The editor's page has no approve button; the approver's has.
+    assert f'action="/posts/{draft.id}/approve"' not in site.get(f"/posts/{draft.id}").text
+    site.cookies.clear()
+    sign_in(site, "approver")
+    post_page = site.get(f"/posts/{draft.id}")
+    assert f'action="/posts/{draft.id}/approve"' in post_page.text
+    approved = site.post(
+        f"/posts/{draft.id}/approve", data={CSRF_FIELD: csrf_of(post_page.text)}, follow_redirects=False
+    )
+    assert approved.status_code == 303
+    with db.session_scope(database_url) as session:
+        assert session.get_one(Post, draft.id).state == PostState.SCHEDULED
+    again = site.post(f"/posts/{draft.id}/approve", data={CSRF_FIELD: csrf_of(post_page.text)})
+    assert again.status_code == 409 and "is scheduled, not a draft" in again.text
+
+
+def test_an_unreadable_article_is_refused_with_the_reason_and_an_upload_is_read(site: TestClient) -> None:
+    sign_in(site, "editor")
+    token = csrf_of(site.get("/articles").text)
+    empty = site.post("/articles", data={CSRF_FIELD: token})
+    assert empty.status_code == 422
+    assert "give the article&#39;s web address, paste its text, or choose a file" in empty.text
+    uploaded = site.post(
+        "/articles",
+        data={CSRF_FIELD: token},
+        files={"upload": ("story.txt", REFERENCE_ARTICLE.read_bytes(), "text/plain")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303 and uploaded.headers["location"].startswith("/articles/")
+
+
+def test_missing_articles_and_posts_are_404_pages(site: TestClient) -> None:
+    sign_in(site, "approver")
+    assert site.get("/articles/999").status_code == 404
+    assert site.get("/posts/999").status_code == 404
+    assert site.get("/posts/99999999999").status_code == 404
