@@ -1,0 +1,170 @@
+"""The editors' flow in a real browser: Playwright drives Debian's Chromium against `scheduler web` (uvicorn),
+with a real worker and beat publishing to the outbox network on PostgreSQL.
+
+An editor signs in, adds the reference article by pasting it, sees its quotes and each step's post counted,
+schedules the quote post; the account needs approval, so an approver signs in and approves it; the post is
+published by the worker and its page shows the receipt. A screenshot of every page is kept in
+var/screenshots/ (not committed) for a reviewer to open.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import select
+
+from scheduler import controls, db, newsroom, users
+from scheduler.models import Post, PostState, Role
+from scheduler.render.browser import CHROMIUM_FLAGS, chromium_path
+from tests.conftest import REFERENCE_ARTICLE, REPO
+from tests.services import postgres_database
+from tests.workers import Worker, start_worker
+
+pytestmark = pytest.mark.integration
+
+SCREENSHOTS = REPO / "var" / "screenshots"
+PASSWORD = "a long enough password"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def stack(isolated_settings: Path, redis_url: str) -> Iterator[tuple[str, str]]:
+    """PostgreSQL with an outbox account that needs approval, an editor and an approver; `scheduler web`
+    and a worker with the beat. Yields (the site's address, the database URL)."""
+    with postgres_database() as url:
+        db.upgrade_schema(url)
+        outbox = isolated_settings / "outbox"
+        with db.session_scope(url) as session:
+            newsroom.add_account(session, "newsdesk", "outbox", "Europe/London", {"folder": str(outbox)})
+            controls.set_approval(session, "newsdesk", True)
+            users.add_user(session, "edna", Role.EDITOR, PASSWORD)
+            users.add_user(session, "abe", Role.APPROVER, PASSWORD)
+        env = {
+            **os.environ,
+            "SCHEDULER_DATABASE_URL": url,
+            "SCHEDULER_REDIS_URL": redis_url,
+            "SCHEDULER_VAR_DIR": str(isolated_settings),
+            "SCHEDULER_SECRET_KEY": Fernet.generate_key().decode(),
+        }
+        port = free_port()
+        web = subprocess.Popen(
+            [str(Path(sys.executable).parent / "scheduler"), "web", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        worker: Worker | None = None
+        try:
+            site = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(f"{site}/sign-in", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert web.poll() is None and time.monotonic() < deadline, "the web app did not start"
+                    time.sleep(0.2)
+            worker = start_worker(
+                "worker", env, isolated_settings / "logs", beat=True, queues="publish,default"
+            )
+            worker.wait_ready()
+            yield site, url
+        finally:
+            if worker is not None:
+                worker.stop()
+            web.terminate()
+            web.wait(timeout=15)
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, site: str, name: str) -> None:
+    page.goto(f"{site}/sign-in")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_an_editor_and_an_approver_take_the_reference_article_to_a_published_post(
+    stack: tuple[str, str],
+) -> None:
+    site, url = stack
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path(None)), headless=True, args=list(CHROMIUM_FLAGS)
+        )
+        try:
+            editor = browser.new_page(viewport={"width": 1280, "height": 900})
+            editor.goto(f"{site}/")
+            expect(editor.get_by_role("heading", name="Sign in")).to_be_visible()
+            shot(editor, "01-sign-in")
+            sign_in(editor, site, "edna")
+            shot(editor, "02-dashboard")
+
+            editor.get_by_role("link", name="Articles").click()
+            editor.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+            editor.get_by_role("button", name="Add the article").click()
+            expect(editor.get_by_role("heading", name="Pull quotes")).to_be_visible()
+            expect(editor.locator("ol.quotes")).to_contain_text("Kim Kardashian")
+            expect(editor.locator(".preview").first).to_contain_text("characters as outbox counts them")
+            shot(editor, "03-article")
+
+            editor.get_by_label("Account", exact=True).select_option("newsdesk")
+            editor.get_by_label("Step", exact=True).select_option("quote")
+            editor.get_by_label("now", exact=True).check()
+            editor.get_by_role("button", name="Schedule").click()
+            expect(editor.locator("h1")).to_contain_text("draft")
+            post_id = int(editor.url.rsplit("/", 1)[1])
+            shot(editor, "04-draft")
+
+            approver = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            sign_in(approver, site, "abe")
+            expect(approver.get_by_text("Drafts waiting for approval")).to_be_visible()
+            shot(approver, "05-dashboard-approver-phone")
+            approver.goto(f"{site}/posts/{post_id}")
+            approver.get_by_role("button", name="Approve").click()
+
+            deadline = time.monotonic() + 45
+            while "published" not in (approver.locator("h1").text_content() or ""):
+                assert time.monotonic() < deadline, "the approved post was not published within 45 s"
+                time.sleep(0.5)
+                approver.reload()
+            receipt = approver.get_by_role("link", name="file://")
+            expect(receipt).to_be_visible()
+            shot(approver, "06-published")
+        finally:
+            browser.close()
+
+    with db.session_scope(url) as session:
+        post = session.scalars(select(Post).where(Post.id == post_id)).one()
+        assert post.state == PostState.PUBLISHED and post.step == "quote"
+        assert post.external_url is not None
+        landed = Path(post.external_url.removeprefix("file://"))
+        assert landed.is_file() and "Kim Kardashian" in landed.read_text()
+    assert sorted(p.name for p in SCREENSHOTS.glob("0*.png"))[:6] == [
+        "01-sign-in.png",
+        "02-dashboard.png",
+        "03-article.png",
+        "04-draft.png",
+        "05-dashboard-approver-phone.png",
+        "06-published.png",
+    ]
