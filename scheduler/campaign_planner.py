@@ -248,10 +248,12 @@ def plan_many(
 ) -> list[CampaignPlan]:
     """Plan the campaign for each article onto its accounts, in the caller's one transaction: as `plan`
     does for each in turn, with the database asked once per group of articles whether a chosen slot was
-    taken meanwhile, and the group's posts inserted in one statement (a bulk import's way).
+    taken meanwhile, and the group's posts inserted in one statement (a bulk import's way). On
+    PostgreSQL a group's insert runs in a thread of its own while the next group is rendered
+    (campaign_posts.BackgroundInserts); every insert is done before this returns or raises.
 
-    When a post was added elsewhere meanwhile, the group's articles are planned again one by one with
-    `plan`, from calendars read anew: nothing of the group was written yet."""
+    When a post was added elsewhere meanwhile, the groups before are written, and the group's articles
+    are planned again one by one with `plan`, from calendars read anew: nothing of it was written yet."""
     repeated = [i for i, count in Counter(article.id for article, _ in requests).items() if count > 1]
     if repeated:  # its second plan would not see the posts of its first, which are not written yet
         raise NewsroomError(
