@@ -106,32 +106,50 @@ def _article(session: Session, article_id: int) -> Article | None:
     return session.get(Article, article_id) if 0 < article_id < 2**31 else None
 
 
+def _no_article(request: Request, viewer: Viewer, article_id: int) -> Response:
+    return page(
+        request,
+        "error.html",
+        viewer,
+        status_code=404,
+        title="No such article",
+        message=f"There is no article {article_id}.",
+    )
+
+
+def _show(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    article: Article,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The article's page, with `error` above it when a form of it was refused."""
+    posts, _ = newsroom.list_article_posts(session, article.id)
+    return page(
+        request,
+        "article.html",
+        viewer,
+        status_code=status_code,
+        article=article,
+        previews=previews(request, session, article),
+        posts=posts,
+        accounts=newsroom.list_accounts(session),
+        steps=STEPS,
+        error=error,
+    )
+
+
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(
     request: Request, article_id: int, viewer: Viewer = page_viewer("view"), session: Session = DATABASE
 ) -> Response:
     article = _article(session, article_id)
     if article is None:
-        return page(
-            request,
-            "error.html",
-            viewer,
-            status_code=404,
-            title="No such article",
-            message=f"There is no article {article_id}.",
-        )
-    posts, _ = newsroom.list_article_posts(session, article.id)
-    return page(
-        request,
-        "article.html",
-        viewer,
-        article=article,
-        previews=previews(request, session, article),
-        posts=posts,
-        accounts=newsroom.list_accounts(session),
-        steps=STEPS,
-        error=None,
-    )
+        return _no_article(request, viewer, article_id)
+    return _show(request, session, viewer, article)
 
 
 @router.post("/articles/{article_id}/posts", response_class=HTMLResponse)
@@ -149,14 +167,7 @@ def schedule_from_article(
     """Schedule one post of the article: the step's template (or the editor's text) for the account."""
     article = _article(session, article_id)
     if article is None:
-        return page(
-            request,
-            "error.html",
-            viewer,
-            status_code=404,
-            title="No such article",
-            message=f"There is no article {article_id}.",
-        )
+        return _no_article(request, viewer, article_id)
     try:
         with session.begin_nested():  # all of it or nothing, and the page shown again on the same transaction
             chosen = newsroom.find_account(session, account or None)
@@ -175,17 +186,5 @@ def schedule_from_article(
             )
             post.created_by_id = viewer.id
     except (NewsroomError, RenderError) as error:
-        posts, _ = newsroom.list_article_posts(session, article.id)
-        return page(
-            request,
-            "article.html",
-            viewer,
-            status_code=422,
-            article=article,
-            previews=previews(request, session, article),
-            posts=posts,
-            accounts=newsroom.list_accounts(session),
-            steps=STEPS,
-            error=str(error),
-        )
+        return _show(request, session, viewer, article, error=str(error), status_code=422)
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
