@@ -10,6 +10,7 @@ from scheduler import db
 from scheduler.config import get_settings
 from tests.httpserver import http_server  # noqa: F401  (pytest fixture)
 from tests.services import TEST_REDIS_URL, postgres_database
+from tests.web_site import site  # noqa: F401  (pytest fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_ARTICLE = REPO / "scheduler" / "demo_data" / "kardashian-white-house.txt"

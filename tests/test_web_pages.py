@@ -5,45 +5,16 @@ approve a draft, cancel, and the refusals with their reasons."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from scheduler import controls, db, newsroom, users
-from scheduler.config import Settings
-from scheduler.models import Post, PostState, Role
-from scheduler.web.app import create_app
+from scheduler import controls, db, users
+from scheduler.models import Post, PostState
 from scheduler.web.auth import CSRF_FIELD
 from tests.conftest import REFERENCE_ARTICLE
-from tests.test_web_auth import BASE, PASSWORD, csrf_of, sign_in
-
-
-@pytest.fixture
-def site(database_url: str, isolated_settings: Path) -> Iterator[TestClient]:
-    with db.session_scope(database_url) as session:
-        for role in Role:
-            users.add_user(session, role.value, role, PASSWORD)
-        newsroom.ensure_default_account(session)
-        newsroom.add_account(session, "masto", "mastodon", "Europe/London")
-    settings = Settings(var_dir=isolated_settings, secret_key=Fernet.generate_key().decode())
-    with TestClient(create_app(settings, database_url=database_url), base_url=BASE) as client:
-        yield client
-
-
-def add_reference(client: TestClient) -> str:
-    """Paste the reference article; the address of its page."""
-    form = client.get("/articles")
-    added = client.post(
-        "/articles",
-        data={"text": REFERENCE_ARTICLE.read_text(), CSRF_FIELD: csrf_of(form.text)},
-        follow_redirects=False,
-    )
-    assert added.status_code == 303, added.text
-    return added.headers["location"]
+from tests.test_web_auth import csrf_of, sign_in
+from tests.web_site import add_reference
 
 
 def test_an_editor_adds_the_reference_article_and_sees_its_quotes_and_counted_posts(site: TestClient) -> None:

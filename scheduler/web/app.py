@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.config import Settings, get_settings
-from scheduler.web import api, api_articles, pages, pages_articles, pages_posts
+from scheduler.web import api, api_articles, pages, pages_articles, pages_calendar, pages_posts
 from scheduler.web.auth import (
     SESSION_COOKIE,
     CsrfRefused,
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages.router)
     app.include_router(pages_articles.router)
     app.include_router(pages_posts.router)
+    app.include_router(pages_calendar.router)
     app.include_router(api.router)
     app.include_router(api_articles.router)
 

@@ -28,6 +28,11 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.filters["local"] = lambda when, tz_name: format_local(when, zone(tz_name)) if when else ""
+# The time of day in the account's zone, and a time as the forms take it back (YYYY-MM-DD HH:MM).
+templates.env.filters["clock"] = lambda when, tz_name: when.astimezone(zone(tz_name)).strftime("%H:%M")
+templates.env.filters["local_input"] = lambda when, tz_name: (
+    when.astimezone(zone(tz_name)).strftime("%Y-%m-%d %H:%M") if when else ""
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -40,21 +45,31 @@ def page(
     )
 
 
-def _local_path(target: str | None) -> str:
-    """Where to go after signing in: a path of this site only (never another host)."""
+def not_found(request: Request, viewer: Viewer, what: str, message: str) -> Response:
+    return page(request, "error.html", viewer, status_code=404, title=f"No such {what}", message=message)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Where to send the browser next (after signing in, after a form): a path of this site only."""
     if not target:
-        return "/"
+        return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return default
     return target
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request, next: str | None = None, session: Session = DATABASE) -> Response:
     if signed_in(request, session) is not None:
-        return RedirectResponse(_local_path(next), status_code=303)
-    return page(request, "sign_in.html", None, next=_local_path(next), error=None, name="")
+        return RedirectResponse(local_path(next), status_code=303)
+    return page(request, "sign_in.html", None, next=local_path(next), error=None, name="")
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -75,7 +90,7 @@ def sign_in(
             "sign_in.html",
             None,
             status_code=status,
-            next=_local_path(next),
+            next=local_path(next),
             error=str(refused),
             name=name,
         )
@@ -85,7 +100,7 @@ def sign_in(
         session.commit()
         return response
     start_session(request, user)
-    return RedirectResponse(_local_path(next), status_code=303)
+    return RedirectResponse(local_path(next), status_code=303)
 
 
 @router.post("/sign-out")

@@ -18,7 +18,7 @@ from scheduler.newsroom import NewsroomError, When
 from scheduler.render import RenderError
 from scheduler.render.posts import STEPS, RenderedPost
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
-from scheduler.web.pages import page
+from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -107,14 +107,7 @@ def _article(session: Session, article_id: int) -> Article | None:
 
 
 def _no_article(request: Request, viewer: Viewer, article_id: int) -> Response:
-    return page(
-        request,
-        "error.html",
-        viewer,
-        status_code=404,
-        title="No such article",
-        message=f"There is no article {article_id}.",
-    )
+    return not_found(request, viewer, "article", f"There is no article {article_id}.")
 
 
 def _show(

@@ -10,12 +10,12 @@ from scheduler import controls, editing, newsroom, users
 from scheduler.models import Post, utcnow
 from scheduler.newsroom import NewsroomError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
-from scheduler.web.pages import page
+from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 
-def _post(session: Session, post_id: int) -> Post | None:
+def find_post(session: Session, post_id: int) -> Post | None:
     if not 0 < post_id < 2**31:
         return None
     try:
@@ -24,15 +24,8 @@ def _post(session: Session, post_id: int) -> Post | None:
         return None
 
 
-def _missing(request: Request, viewer: Viewer, post_id: int) -> Response:
-    return page(
-        request,
-        "error.html",
-        viewer,
-        status_code=404,
-        title="No such post",
-        message=f"There is no post {post_id}.",
-    )
+def no_post(request: Request, viewer: Viewer, post_id: int) -> Response:
+    return not_found(request, viewer, "post", f"There is no post {post_id}.")
 
 
 def show(
@@ -61,8 +54,8 @@ def show(
 def post_page(
     request: Request, post_id: int, viewer: Viewer = page_viewer("view"), session: Session = DATABASE
 ) -> Response:
-    post = _post(session, post_id)
-    return _missing(request, viewer, post_id) if post is None else show(request, session, viewer, post)
+    post = find_post(session, post_id)
+    return no_post(request, viewer, post_id) if post is None else show(request, session, viewer, post)
 
 
 def _after(
@@ -71,9 +64,9 @@ def _after(
     if done:
         return RedirectResponse(f"/posts/{post_id}", status_code=303)
     session.expire_all()
-    post = _post(session, post_id)
+    post = find_post(session, post_id)
     if post is None:
-        return _missing(request, viewer, post_id)
+        return no_post(request, viewer, post_id)
     return show(
         request, session, viewer, post, notice=f"Not done: post {post_id} {why_not}.", status_code=409
     )
@@ -83,8 +76,8 @@ def _after(
 def approve(
     request: Request, post_id: int, viewer: Viewer = page_viewer("approve"), session: Session = DATABASE
 ) -> Response:
-    if _post(session, post_id) is None:
-        return _missing(request, viewer, post_id)
+    if find_post(session, post_id) is None:
+        return no_post(request, viewer, post_id)
     [approved] = controls.approve(session, [post_id], now=utcnow())
     return _after(request, session, viewer, post_id, approved.approved, approved.why_not)
 
@@ -97,9 +90,9 @@ def cancel(
     viewer: Viewer = page_viewer("write"),
     session: Session = DATABASE,
 ) -> Response:
-    post = _post(session, post_id)
+    post = find_post(session, post_id)
     if post is None:
-        return _missing(request, viewer, post_id)
+        return no_post(request, viewer, post_id)
     if not users.may_change(viewer.role, viewer.id, post.created_by_id):
         return show(
             request,
@@ -121,7 +114,7 @@ def retry(
     viewer: Viewer = page_viewer("approve"),
     session: Session = DATABASE,
 ) -> Response:
-    if _post(session, post_id) is None:
-        return _missing(request, viewer, post_id)
+    if find_post(session, post_id) is None:
+        return no_post(request, viewer, post_id)
     changed = editing.retry(session, post_id, now=utcnow(), checked_not_sent=checked_not_sent)
     return _after(request, session, viewer, post_id, changed.done, changed.why_not)

@@ -1,0 +1,149 @@
+"""The calendar: one account's week, day by day, with its posting slots (free, ruled out by the budget,
+or held) and its posts; a post is moved from here to a free slot or any other time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from scheduler import editing, newsroom, slots_service, users
+from scheduler.models import Account, utcnow
+from scheduler.newsroom import NewsroomError
+from scheduler.planning import PlanningError, parse_time, zone
+from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.pages import local_path, page
+from scheduler.web.pages_posts import find_post, no_post, show
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    entries: list[slots_service.Entry]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_of(session: Session, account: Account, monday: date) -> list[Day]:
+    """The account's slots and posts on the seven local days from `monday`."""
+    start = slots_service.local_day_start(monday, account.timezone)
+    end = slots_service.local_day_start(monday + timedelta(days=7), account.timezone)
+    entries = slots_service.coming(session, account, start=start, end=end)
+    tz = zone(account.timezone)
+    days = [Day(monday + timedelta(days=n), []) for n in range(7)]
+    for entry in entries:
+        days[(entry.at.astimezone(tz).date() - monday).days].entries.append(entry)
+    return days
+
+
+def _read_week(text: str, today: date) -> date:
+    try:
+        return week_start(date.fromisoformat(text)) if text else week_start(today)
+    except ValueError:
+        return week_start(today)
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar(
+    request: Request,
+    account: str = "",
+    week: str = "",
+    viewer: Viewer = page_viewer("view"),
+    session: Session = DATABASE,
+) -> Response:
+    accounts = newsroom.list_accounts(session)
+    if not accounts:
+        return page(
+            request,
+            "error.html",
+            viewer,
+            status_code=404,
+            title="No accounts",
+            message="There is no account yet: an admin connects one on the Accounts page.",
+        )
+    chosen = next((a for a in accounts if a.name == account), None)
+    if account and chosen is None:
+        return page(
+            request,
+            "error.html",
+            viewer,
+            status_code=404,
+            title="No such account",
+            message=f"There is no account named {account!r}.",
+        )
+    chosen = chosen or accounts[0]
+    now = utcnow()
+    monday = _read_week(week, now.astimezone(zone(chosen.timezone)).date())
+    days = week_of(session, chosen, monday)
+    free = [
+        e.at for day in days for e in day.entries if e.post is None and e.ruled_out is None and e.at > now
+    ]
+    return page(
+        request,
+        "calendar.html",
+        viewer,
+        account=chosen,
+        accounts=accounts,
+        days=days,
+        free=free,
+        monday=monday,
+        previous=monday - timedelta(days=7),
+        following=monday + timedelta(days=7),
+        now=now,
+        may_move=lambda post: (
+            viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id)
+        ),
+    )
+
+
+@router.post("/posts/{post_id}/reschedule", response_class=HTMLResponse)
+def reschedule(
+    request: Request,
+    post_id: int,
+    at: str = Form(""),
+    back: str = Form(""),
+    viewer: Viewer = page_viewer("write"),
+    session: Session = DATABASE,
+) -> Response:
+    """Move a draft or scheduled post (with its thread) to `at`, read in its account's zone."""
+    post = find_post(session, post_id)
+    if post is None:
+        return no_post(request, viewer, post_id)
+    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
+        return show(
+            request,
+            session,
+            viewer,
+            post,
+            status_code=403,
+            notice="Not yours: an editor moves only the posts they made.",
+        )
+    try:
+        moved_to = _moment(at, post.account)
+        changed = editing.reschedule(session, post_id, moved_to, now=utcnow())
+    except (PlanningError, NewsroomError) as error:
+        return show(request, session, viewer, post, status_code=422, notice=f"Not moved: {error}")
+    if not changed.done:
+        session.expire_all()
+        return show(
+            request,
+            session,
+            viewer,
+            post,
+            status_code=409,
+            notice=f"Not moved: post {post_id} {changed.why_not}.",
+        )
+    return RedirectResponse(local_path(back, f"/posts/{post_id}"), status_code=303)
+
+
+def _moment(text: str, account: Account) -> datetime:
+    if not text.strip():
+        raise PlanningError(f"give the new time as YYYY-MM-DD HH:MM (in {account.timezone})")
+    return parse_time(text, zone(account.timezone))
