@@ -302,6 +302,7 @@ def schedule_post(
     card: str | None = None,
     card_size: str | None = None,
     draft: bool | None = None,
+    quote: Quote | None = None,
 ) -> Post:
     """Render the step's post for the account (or take the editor's own text) and schedule it.
 
@@ -309,9 +310,15 @@ def schedule_post(
     the first is returned. With `card`, the first part carries that card (rendered on the cards
     queue before the post is due; the post waits for it). The posts are drafts, waiting for
     `scheduler posts approve`, when the account needs approval (options["needs_approval"]) unless
-    `draft` says otherwise.
+    `draft` says otherwise. A quote post carries `quote` (one of the article's) when the editor
+    picked one, else the best one the account has not posted yet.
     """
-    quote = choose_quote(session, article, account) if step == "quote" else None
+    if quote is not None and quote.article_id != article.id:
+        raise NewsroomError(f"quote {quote.id} is not one of article {article.id}'s quotes")
+    if step != "quote":
+        quote = None
+    elif quote is None:
+        quote = choose_quote(session, article, account)
     if step == "quote" and quote is None and text is None:
         raise NewsroomError(
             f"article {article.id} ({article.title!r}) has no pull quote with a known speaker; "
@@ -442,6 +449,36 @@ def pick_quote(session: Session, post_id: int, rank: int, *, templates_dir: Path
             raise NewsroomError(f"post {part.id} was claimed for publishing meanwhile; it goes out as it was")
     session.refresh(post)
     return post
+
+
+MAX_QUOTE_CHARACTERS = 1000
+
+
+def edit_quote(
+    session: Session, article: Article, quote_id: int, *, text: str, speaker: str, templates_dir: Path
+) -> list[int]:
+    """Change a quote's words or speaker (an editor's fix to what extraction found); the posts carrying
+    it that have not gone out are rendered again (their cards made again). The ids of those posts."""
+    quote = next((q for q in article.quotes if q.id == quote_id), None)
+    if quote is None:
+        raise NewsroomError(f"article {article.id} has no quote {quote_id}")
+    words, who = " ".join(text.split()), " ".join(speaker.split())
+    if not words:
+        raise NewsroomError("the quote is empty: write its words, or pick another quote")
+    if len(words) > MAX_QUOTE_CHARACTERS:
+        raise NewsroomError(f"the quote is {len(words)} characters; keep it under {MAX_QUOTE_CHARACTERS}")
+    quote.text, quote.speaker = words, who or None
+    session.flush()
+    carrying = session.scalars(
+        select(Post.id).where(
+            Post.quote_id == quote.id,
+            Post.thread_parent_id.is_(None),
+            Post.state.in_((PostState.DRAFT, PostState.SCHEDULED)),
+        )
+    ).all()
+    for post_id in carrying:
+        pick_quote(session, post_id, quote.rank, templates_dir=templates_dir)
+    return list(carrying)
 
 
 def thread_of(session: Session, post: Post) -> list[Post]:

@@ -37,6 +37,7 @@ from scheduler.render.cards import (
     CARD_TEMPLATES,
     DEFAULT_SIZE,
     CardContent,
+    CardPage,
     CardSize,
     Theme,
     alt_text,
@@ -195,6 +196,33 @@ def best_quote(article: Article | None) -> Quote | None:
     if article is None:
         return None
     return next((q for q in article.quotes if q.speaker), None)
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """The card an article would get on an account: its page (ready to render) and its alt text."""
+
+    page: CardPage
+    alt: str
+
+
+def article_card(
+    templates_dir: Path,
+    article: Article,
+    account: Account,
+    template: str,
+    quote: Quote | None = None,
+    size: CardSize = DEFAULT_SIZE,
+) -> ArticleCard:
+    """What a post of the article on the account would carry: `quote` (else the best one) in the
+    account's theme. RenderError says why it cannot be made."""
+    quote = quote or best_quote(article)
+    if template == "quote" and quote is None:
+        raise RenderError(f"article {article.id} has no pull quote with a known speaker for a quote card")
+    content = card_content(article, quote)
+    page = card_page(templates_dir, template, content, account_theme(account), size)
+    limit = ALT_TEXT_LIMITS.get(account.network, min(ALT_TEXT_LIMITS.values()))
+    return ArticleCard(page, alt_text(template, content, limit))
 
 
 def load_job(session: Session, post_id: int) -> CardJob | None:

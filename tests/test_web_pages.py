@@ -25,7 +25,10 @@ def test_an_editor_adds_the_reference_article_and_sees_its_quotes_and_counted_po
     assert article.status_code == 200
     assert "Kim Kardashian" in article.text and "Pull quotes" in article.text
     # Each account, each step: the text, counted as its network counts it.
-    assert 'masto <span class="muted">(mastodon)</span>: quote' in article.text
+    assert (
+        'masto <span class="muted">(mastodon)</span></h3>' in article.text
+        and "<h4>masto: quote</h4>" in article.text
+    )
     assert re.search(r"\d+ of 500 characters as mastodon counts them", article.text)
     listed = site.get("/articles", params={"q": "kardashian"})
     assert location in listed.text

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.config import Settings, get_settings
-from scheduler.web import api, api_articles, pages, pages_articles, pages_calendar, pages_posts
+from scheduler.web import (
+    api,
+    api_articles,
+    pages,
+    pages_articles,
+    pages_calendar,
+    pages_cards,
+    pages_posts,
+)
 from scheduler.web.auth import (
     SESSION_COOKIE,
     CsrfRefused,
@@ -41,7 +52,15 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     """The app on the configured database (or `database_url`); WebConfigError when a setting is missing."""
     settings = settings or get_settings()
     key = session_key(settings)
+    previews = pages_cards.CardPreviews(settings.resolved_media_dir, settings.chromium_path)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(previews.close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Article promotion scheduler",
         summary="Articles in, posts out: the editors' API.",
         version="1",
@@ -51,6 +70,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
     app.state.database_url = database_url or settings.resolved_database_url
     app.state.settings = settings
+    app.state.card_previews = previews
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,
@@ -65,6 +85,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_articles.router)
     app.include_router(pages_posts.router)
     app.include_router(pages_calendar.router)
+    app.include_router(pages_cards.router)
     app.include_router(api.router)
     app.include_router(api_articles.router)
 

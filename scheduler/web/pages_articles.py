@@ -4,9 +4,10 @@ post each account would get for each step (counted against its network's limit),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from scheduler import newsroom
@@ -15,7 +16,10 @@ from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.sources import read_page, read_pasted
 from scheduler.models import Account, Article, Quote, utcnow
 from scheduler.newsroom import NewsroomError, When
-from scheduler.render import RenderError
+from scheduler.planning import PlanningError
+from scheduler.render import RenderError, length
+from scheduler.render.cards import card_template_names
+from scheduler.render.fit import split_thread
 from scheduler.render.posts import STEPS, RenderedPost
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import not_found, page
@@ -23,6 +27,8 @@ from scheduler.web.pages import not_found, page
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PAGE_SIZE = 50
+# The live counter counts at most this much text (a post is far shorter; a thread a few posts).
+MAX_COUNTED = 20_000
 
 
 @router.get("/articles", response_class=HTMLResponse)
@@ -75,6 +81,10 @@ async def add_article(
     return RedirectResponse(f"/articles/{article.id}", status_code=303)
 
 
+# The card each step's post would carry, shown with its preview.
+STEP_CARDS = {"quote": "quote", "announce": "headline"}
+
+
 @dataclass(frozen=True)
 class Preview:
     """The post one account would get for one step, or why it cannot be made."""
@@ -84,22 +94,47 @@ class Preview:
     quote: Quote | None
     rendered: RenderedPost | None
     problem: str | None
+    card: str | None
 
 
-def previews(request: Request, session: Session, article: Article) -> list[Preview]:
+@dataclass(frozen=True)
+class AccountPreviews:
+    """An account's previews and when its next post would go out (or why it cannot be placed)."""
+
+    account: Account
+    next_slot: datetime | None
+    slot_problem: str | None
+    previews: list[Preview]
+
+
+def previews(
+    request: Request, session: Session, article: Article, picked: Quote | None
+) -> list[AccountPreviews]:
     templates_dir = request.app.state.settings.templates_dir
+    now = utcnow()
     made = []
     for account in newsroom.list_accounts(session):
+        shown = []
         for step in STEPS:
-            quote = newsroom.choose_quote(session, article, account) if step == "quote" else None
+            quote = (picked or newsroom.choose_quote(session, article, account)) if step == "quote" else None
+            card = STEP_CARDS.get(step)
             try:
                 if step == "quote" and quote is None:
                     raise NewsroomError("no pull quote with a known speaker for this article")
                 rendered = newsroom.render_for(templates_dir, article, account, step, quote)
-                made.append(Preview(account, step, quote, rendered, None))
+                shown.append(Preview(account, step, quote, rendered, None, card))
             except (RenderError, NewsroomError) as error:
-                made.append(Preview(account, step, quote, None, str(error)))
+                shown.append(Preview(account, step, quote, None, str(error), None))
+        try:
+            slot, problem = newsroom.next_slot(session, account, after=now), None
+        except PlanningError as error:
+            slot, problem = None, str(error)
+        made.append(AccountPreviews(account, slot, problem, shown))
     return made
+
+
+def picked_quote(article: Article, quote_id: int) -> Quote | None:
+    return next((q for q in article.quotes if q.id == quote_id), None)
 
 
 def _article(session: Session, article_id: int) -> Article | None:
@@ -116,10 +151,12 @@ def _show(
     viewer: Viewer,
     article: Article,
     *,
+    picked: Quote | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The article's page, with `error` above it when a form of it was refused."""
+    """The article's page (with the quote the editor picked), with `error` above it when a form of it
+    was refused."""
     posts, _ = newsroom.list_article_posts(session, article.id)
     return page(
         request,
@@ -127,22 +164,28 @@ def _show(
         viewer,
         status_code=status_code,
         article=article,
-        previews=previews(request, session, article),
+        picked=picked,
+        accounts_previews=previews(request, session, article, picked),
         posts=posts,
         accounts=newsroom.list_accounts(session),
         steps=STEPS,
+        cards=card_template_names(request.app.state.settings.templates_dir),
         error=error,
     )
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(
-    request: Request, article_id: int, viewer: Viewer = page_viewer("view"), session: Session = DATABASE
+    request: Request,
+    article_id: int,
+    quote: int = 0,
+    viewer: Viewer = page_viewer("view"),
+    session: Session = DATABASE,
 ) -> Response:
     article = _article(session, article_id)
     if article is None:
         return _no_article(request, viewer, article_id)
-    return _show(request, session, viewer, article)
+    return _show(request, session, viewer, article, picked=picked_quote(article, quote))
 
 
 @router.post("/articles/{article_id}/posts", response_class=HTMLResponse)
@@ -154,13 +197,17 @@ def schedule_from_article(
     when: str = Form("queue"),
     at: str = Form(""),
     text: str = Form(""),
+    quote: int = Form(0),
+    card: str = Form(""),
     viewer: Viewer = page_viewer("write"),
     session: Session = DATABASE,
 ) -> Response:
-    """Schedule one post of the article: the step's template (or the editor's text) for the account."""
+    """Schedule one post of the article: the step's template (or the editor's text) for the account,
+    with the quote the editor picked and the card they chose."""
     article = _article(session, article_id)
     if article is None:
         return _no_article(request, viewer, article_id)
+    picked = picked_quote(article, quote)
     try:
         with session.begin_nested():  # all of it or nothing, and the page shown again on the same transaction
             chosen = newsroom.find_account(session, account or None)
@@ -176,8 +223,64 @@ def schedule_from_article(
                 templates_dir=request.app.state.settings.templates_dir,
                 step=step,
                 text=text.strip() or None,
+                quote=picked,
+                card=card or None,
             )
-            post.created_by_id = viewer.id
+            for part in newsroom.thread_of(session, post):
+                part.created_by_id = viewer.id
     except (NewsroomError, RenderError) as error:
-        return _show(request, session, viewer, article, error=str(error), status_code=422)
+        return _show(request, session, viewer, article, picked=picked, error=str(error), status_code=422)
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
+
+
+@router.post("/articles/{article_id}/quotes/{quote_id}", response_class=HTMLResponse)
+def edit_quote(
+    request: Request,
+    article_id: int,
+    quote_id: int,
+    text: str = Form(""),
+    speaker: str = Form(""),
+    viewer: Viewer = page_viewer("write"),
+    session: Session = DATABASE,
+) -> Response:
+    """Fix a quote's words or speaker; the posts carrying it that are not out yet follow."""
+    article = _article(session, article_id)
+    if article is None:
+        return _no_article(request, viewer, article_id)
+    try:
+        with session.begin_nested():
+            newsroom.edit_quote(
+                session,
+                article,
+                quote_id,
+                text=text,
+                speaker=speaker,
+                templates_dir=request.app.state.settings.templates_dir,
+            )
+    except (NewsroomError, RenderError) as error:
+        session.expire_all()
+        return _show(request, session, viewer, article, error=f"Quote not changed: {error}", status_code=422)
+    return RedirectResponse(f"/articles/{article_id}?quote={quote_id}#quotes-heading", status_code=303)
+
+
+@router.post("/count")
+def count_text(
+    text: str = Form(""),
+    account: str = Form(""),
+    viewer: Viewer = page_viewer("view"),
+    session: Session = DATABASE,
+) -> JSONResponse:
+    """The live counter's question: how long the text is as the account's network counts it."""
+    try:
+        chosen = newsroom.find_account(session, account or None)
+    except NewsroomError as error:
+        return JSONResponse({"error": str(error)}, status_code=404)
+    max_characters = chosen.options.get("max_characters")
+    parts = split_thread(text[:MAX_COUNTED])
+    counted = [length.count(chosen.network, part, max_characters=max_characters) for part in parts or [""]]
+    return JSONResponse(
+        {
+            "network": chosen.network,
+            "parts": [{"length": c.length, "limit": c.limit, "fits": c.fits} for c in counted],
+        }
+    )
