@@ -1,19 +1,22 @@
-"""/api/v1/articles: the reference article added by its text and by its page (fetched from a local
-server), found again rather than stored twice, searched, and read back with its quotes and posts."""
+"""/api/v1/articles and /api/v1/posts: the reference article added by its text and by its page (fetched from
+a local server), found again rather than stored twice, searched, and read back with its quotes and posts;
+a post of it scheduled with the chosen quote, at a time or in the next free slot, a draft when the account
+asks for approval, and the refusals with their reasons."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from scheduler import db, newsroom, users
+from scheduler import controls, db, newsroom, users
 from scheduler.config import Settings, get_settings
-from scheduler.models import Article, Role, utcnow
+from scheduler.models import Article, Post, Role, utcnow
 from scheduler.web.app import create_app
 from tests.conftest import REFERENCE_ARTICLE
 from tests.httpserver import LocalServer
@@ -120,3 +123,100 @@ def test_articles_are_listed_newest_first_searched_and_read_with_their_posts(
         ("outbox", "announce", "scheduled")
     ]
     assert api.get("/api/v1/articles/424242", headers=editor).status_code == 404
+
+
+# --- POST /api/v1/posts ---------------------------------------------------------------------------------
+
+
+def added_reference(api: TestClient, headers: dict[str, str]) -> dict:
+    added = api.post("/api/v1/articles", json={"text": REFERENCE_ARTICLE.read_text()}, headers=headers)
+    assert added.status_code == 201, added.text
+    return added.json()["article"]
+
+
+def test_a_quote_post_with_the_chosen_quote_at_a_time(
+    api: TestClient, editor: dict[str, str], database_url: str
+) -> None:
+    article = added_reference(api, editor)
+    second = article["quotes"][1]
+    at = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    made = api.post(
+        "/api/v1/posts",
+        json={
+            "article_id": article["id"],
+            "account": "outbox",
+            "step": "quote",
+            "quote_rank": 2,
+            "at": at.isoformat(),
+        },
+        headers=editor,
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["parts"] == 1 and body["post"]["state"] == "scheduled"
+    assert datetime.fromisoformat(body["post"]["due_at"]).astimezone(UTC) == at
+    assert second["text"].split()[0] in body["post"]["text"]
+    with db.session_scope(database_url) as session:
+        post = session.get(Post, body["post"]["id"])
+        assert post is not None and post.quote is not None and post.quote.rank == 2
+        assert post.created_by_id == users.find_user(session, "ed").id
+    # The editor's own post shows in the article's posts.
+    read = api.get(f"/api/v1/articles/{article['id']}", headers=editor).json()
+    assert [p["id"] for p in read["posts"]] == [body["post"]["id"]]
+
+
+def test_the_next_free_slot_and_a_draft_when_the_account_asks_for_approval(
+    api: TestClient, editor: dict[str, str], database_url: str
+) -> None:
+    article = added_reference(api, editor)
+    with db.session_scope(database_url) as session:
+        controls.set_approval(session, "outbox", True)
+        expected = newsroom.next_slot(session, newsroom.find_account(session, "outbox"), after=utcnow())
+    made = api.post("/api/v1/posts", json={"article_id": article["id"], "account": "outbox"}, headers=editor)
+    assert made.status_code == 201, made.text
+    post = made.json()["post"]
+    assert post["state"] == "draft" and post["step"] == "announce"
+    assert datetime.fromisoformat(post["due_at"]) == expected
+
+
+def test_refusals_say_what_is_wrong(api: TestClient, editor: dict[str, str], database_url: str) -> None:
+    article = added_reference(api, editor)
+
+    def post(**body: object) -> tuple[int, str]:
+        response = api.post("/api/v1/posts", json={"article_id": article["id"], **body}, headers=editor)
+        return response.status_code, str(response.json()["detail"])
+
+    assert post(account="outbox", step="quote", quote_rank=99) == (
+        422,
+        f"article {article['id']} has {len(article['quotes'])} quote(s): no quote ranked 99",
+    )
+    status, detail = post(account="outbox", quote_rank=1)
+    assert status == 422 and "quote_rank goes with the quote step" in detail
+    status, detail = post(account="outbox", now=True, at="2099-01-01T09:00:00Z")
+    assert status == 422 and "give `at` or `now`, not both" in detail
+    status, detail = post(account="outbox", at="2020-01-01T09:00:00Z")
+    assert status == 422 and "has already passed" in detail
+    status, detail = post(account="outbox", at="2099-01-01T09:00:00")
+    assert status == 422  # no offset: the API does not guess a zone
+    with db.session_scope(database_url) as session:
+        newsroom.add_account(session, "masto", "mastodon", "Europe/London")
+    status, detail = post(account="masto", text="x" * 501)
+    assert status == 422 and "the text is 1 over the 500 limit for mastodon" in detail
+    assert post(account="nowhere")[0] == 404
+    missing = api.post("/api/v1/posts", json={"article_id": 999999, "account": "outbox"}, headers=editor)
+    assert missing.status_code == 404 and "there is no article 999999" in missing.json()["detail"]
+    with db.session_scope(database_url) as session:
+        assert session.scalars(select(Post)).all() == []
+
+
+def test_an_approver_may_not_create_posts(api: TestClient, editor: dict[str, str], database_url: str) -> None:
+    article = added_reference(api, editor)
+    with db.session_scope(database_url) as session:
+        approver = users.add_user(session, "abe", Role.APPROVER, "a long enough password")
+        token = users.create_token(session, approver, "script")
+    refused = api.post(
+        "/api/v1/posts",
+        json={"article_id": article["id"], "account": "outbox"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 403

@@ -5,16 +5,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from sqlalchemy.orm import Session
 
 from scheduler import controls, editing, newsroom, users
 from scheduler.config import get_settings
-from scheduler.models import Account, Post, PostState, utcnow
+from scheduler.models import Account, Article, Post, PostState, utcnow
 from scheduler.newsroom import NewsroomError
+from scheduler.render import RenderError
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
 
 
@@ -177,6 +187,34 @@ class RetryRequest(BaseModel):
     checked_not_sent: bool = False
 
 
+class PostRequest(BaseModel):
+    """A post of an article for an account: the step's template (or your own `text`), at `at`, now, or
+    (neither given) the account's next free slot. A draft waiting for approval when the account asks."""
+
+    article_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    account: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+    step: Literal["announce", "quote", "reshare"] = "announce"
+    text: Annotated[str | None, StringConstraints(max_length=20_000, pattern=NO_NUL)] = None
+    quote_rank: Annotated[int | None, Field(ge=1, le=1000)] = None  # the quote step's quote (1: best)
+    card: Annotated[str | None, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)] = None
+    card_size: Annotated[str | None, StringConstraints(min_length=1, max_length=16, pattern=NO_NUL)] = None
+    at: UtcTime | None = None
+    now: bool = False
+
+    @model_validator(mode="after")
+    def one_time(self) -> PostRequest:
+        if self.at is not None and self.now:
+            raise ValueError("give `at` or `now`, not both (neither: the account's next free slot)")
+        if self.quote_rank is not None and self.step != "quote":
+            raise ValueError("quote_rank goes with the quote step")
+        return self
+
+
+class CreatedPost(BaseModel):
+    post: PostOut  # the first part
+    parts: int  # posts in its thread
+
+
 NOT_DONE = {409: {"description": "not done: the post is not in a state that allows it (the detail says why)"}}
 NO_POST = {404: {"description": "no such post"}}
 
@@ -269,6 +307,54 @@ def list_posts(
         offset=offset,
     )
     return PostPage(total=total, posts=[PostOut.of(post) for post in found])
+
+
+@router.post(
+    "/posts",
+    status_code=201,
+    tags=["posts"],
+    responses={404: {"description": "no such article or account"}, 422: {"description": "cannot be made"}},
+)
+def create_post(
+    body: PostRequest, request: Request, viewer: Viewer = api_viewer("write"), session: Session = DATABASE
+) -> CreatedPost:
+    """Schedule a post of an article, as the article page and `scheduler schedule` do; 422 says why it
+    cannot be made (no quote, over the length limit, a time that has passed or breaks the budget)."""
+    article = session.get(Article, body.article_id)
+    if article is None:
+        raise HTTPException(404, f"there is no article {body.article_id}")
+    account = _account(session, body.account)
+    quote = None
+    if body.quote_rank is not None:
+        quote = next((q for q in article.quotes if q.rank == body.quote_rank), None)
+        if quote is None:
+            raise HTTPException(
+                422,
+                f"article {article.id} has {len(article.quotes)} quote(s): no quote ranked {body.quote_rank}",
+            )
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            at = body.at.isoformat() if body.at is not None else None
+            when = newsroom.When(at=at, now=body.now, queue=at is None and not body.now)
+            post = newsroom.schedule_post(
+                session,
+                article,
+                account,
+                due_at=newsroom.due_time(session, when, account, now=now),
+                templates_dir=request.app.state.settings.templates_dir,
+                step=body.step,
+                text=body.text,
+                quote=quote,
+                card=body.card,
+                card_size=body.card_size,
+            )
+            thread = newsroom.thread_of(session, post)
+            for part in thread:
+                part.created_by_id = viewer.id
+    except (NewsroomError, RenderError) as error:
+        raise HTTPException(422, str(error)) from None
+    return CreatedPost(post=PostOut.of(post), parts=len(thread))
 
 
 @router.get("/posts/{post_id}", tags=["posts"], responses={404: {"description": "no such post"}})

@@ -3,6 +3,7 @@ the web process's own Chromium, then read from the card store), and the card a p
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,17 +36,24 @@ class CardPreviews:
     def __init__(self, media_dir: Path, chromium: Path | None) -> None:
         self._store = CardStore(media_dir)
         self._renderer = CardRenderer(chromium)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-previews")
+        self._thread: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
 
     def render(self, page: CardPage) -> StoredCard:
         """The card's PNG, from the store when it was drawn before (by a worker or a page)."""
-        return self._thread.submit(render_card, self._renderer, self._store, page).result(
-            timeout=RENDER_TIMEOUT_SECONDS
-        )
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-previews")
+            running = self._thread.submit(render_card, self._renderer, self._store, page)
+        return running.result(timeout=RENDER_TIMEOUT_SECONDS)
 
     def close(self) -> None:
-        self._thread.submit(self._renderer.close).result(timeout=RENDER_TIMEOUT_SECONDS)
-        self._thread.shutdown()
+        """Close Chromium and the thread (the app's shutdown); a later render starts them again."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.submit(self._renderer.close).result(timeout=RENDER_TIMEOUT_SECONDS)
+            thread.shutdown()
 
 
 def _problem(status: int, message: str) -> Response:
