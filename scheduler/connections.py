@@ -60,6 +60,32 @@ def parse_secrets(network: str, text: str) -> dict[str, str]:
     return {name: str(value) for name, value in given.items() if str(value)}
 
 
+def network_options(
+    network: str,
+    *,
+    instance: str | None = None,
+    handle: str | None = None,
+    service: str | None = None,
+    hashtags: str | None = None,
+) -> dict[str, Any]:
+    """A new account's options for its network (the CLI's flags and the accounts page's fields)."""
+    options: dict[str, Any] = {}
+    if hashtags:
+        options["hashtags"] = [tag.strip().lstrip("#") for tag in hashtags.split(",") if tag.strip()]
+    if network == "mastodon":
+        if not (instance or "").strip():
+            raise NewsroomError(
+                "a mastodon account needs its instance (its server, e.g. https://mastodon.social)"
+            )
+        options["instance"] = (instance or "").strip().rstrip("/")
+    if network == "bluesky":
+        if not (handle or "").strip():
+            raise NewsroomError("a bluesky account needs its handle (e.g. newsroom.bsky.social)")
+        options["handle"] = (handle or "").strip().removeprefix("@")
+        options["service"] = ((service or "").strip() or "https://bsky.social").rstrip("/")
+    return options
+
+
 def secrets_from_settings(network: str, settings: Settings) -> dict[str, str]:
     found: dict[str, str] = {}
     for name in SECRET_FIELDS[network]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import click
 
-from scheduler import newsroom
+from scheduler import newsroom, post_cards
 from scheduler.cli import accounts, main
 from scheduler.cli.common import database, fail
 from scheduler.config import get_settings
@@ -24,7 +23,6 @@ from scheduler.render.cards import (
     card_page,
     card_template_names,
     check_theme,
-    image_data_uri,
     parse_size,
 )
 
@@ -140,15 +138,7 @@ def accounts_theme(
 def _keep_logo(logo: Path) -> str:
     """A copy of the logo in the media folder, named by its hash: cards keep working if the file moves."""
     try:
-        image_data_uri(logo, what="logo")
-    except RenderError as error:
-        fail(str(error))
-    data = logo.read_bytes()
-    folder = get_settings().resolved_media_dir / "logos"
-    folder.mkdir(parents=True, exist_ok=True)
-    kept = folder / f"{hashlib.sha256(data).hexdigest()}{logo.suffix.lower() or '.png'}"
-    if not kept.exists():
-        temporary = kept.with_name(f".{kept.name}.tmp")
-        temporary.write_bytes(data)
-        temporary.replace(kept)
-    return str(kept)
+        return post_cards.keep_logo(logo.read_bytes(), logo.suffix, get_settings().resolved_media_dir)
+    except (RenderError, OSError) as error:
+        fail(f"logo {logo}: {error}")
+        raise  # unreachable: fail exits

@@ -52,18 +52,15 @@ def accounts_add(
     bluesky:  app_password (SCHEDULER_BLUESKY_APP_PASSWORD) and --handle
     """
     settings = get_settings()
-    options: dict[str, object] = {"folder": str(folder.resolve())} if folder else {}
-    if hashtags:
-        options["hashtags"] = [tag.strip() for tag in hashtags.split(",") if tag.strip()]
-    if network == "mastodon":
-        if not instance:
-            fail("a mastodon account needs --instance URL (its server, e.g. https://mastodon.social)")
-        options["instance"] = instance.rstrip("/")
-    if network == "bluesky":
-        if not handle:
-            fail("a bluesky account needs --handle (e.g. newsroom.bsky.social)")
-        options["handle"] = handle.removeprefix("@")
-        options["service"] = (service or "https://bsky.social").rstrip("/")
+    if network == "mastodon" and not instance:
+        fail("a mastodon account needs --instance URL (its server, e.g. https://mastodon.social)")
+    if network == "bluesky" and not handle:
+        fail("a bluesky account needs --handle (e.g. newsroom.bsky.social)")
+    options = connections.network_options(
+        network, instance=instance, handle=handle, service=service, hashtags=hashtags
+    )
+    if folder:
+        options["folder"] = str(folder.resolve())
     secrets = _read_secrets(network) if SECRET_FIELDS[network] else {}
     new = connections.NewAccount(name, network, timezone_name, options, secrets)
     with database() as session:  # the name, the zone and the key are checked before the network is called

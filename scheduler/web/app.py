@@ -19,6 +19,7 @@ from scheduler.web import (
     api,
     api_articles,
     pages,
+    pages_accounts,
     pages_articles,
     pages_calendar,
     pages_cards,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_posts.router)
     app.include_router(pages_calendar.router)
     app.include_router(pages_cards.router)
+    app.include_router(pages_accounts.router)
     app.include_router(api.router)
     app.include_router(api_articles.router)
 

@@ -1,0 +1,331 @@
+"""The accounts pages: every account with its state; one account's slots, zone, budget, approval, theme
+and credentials (admins change them), pausing and resuming (approvers too), and connecting a new one.
+
+Credentials go in through password fields, are proved against the network when asked, and are sealed
+with SCHEDULER_SECRET_KEY at once; no page ever shows them again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from scheduler import connections, controls, newsroom, post_cards, slots_service
+from scheduler.budgets import DEFAULT_BUDGETS, BudgetError, budget_options
+from scheduler.models import Account, utcnow
+from scheduler.networks import NETWORKS, SECRET_FIELDS, AccountSettings
+from scheduler.networks.base import NetworkError
+from scheduler.newsroom import NewsroomError
+from scheduler.planning import DEFAULT_SLOTS, WEEKDAYS, PlanningError
+from scheduler.render import RenderError
+from scheduler.render.cards import Theme, ThemeError
+from scheduler.vault import VaultError
+from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.pages import not_found, page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+# What the forms refuse with a reason rather than a 500.
+REFUSED = (
+    NewsroomError,
+    PlanningError,
+    BudgetError,
+    ThemeError,
+    RenderError,
+    VaultError,
+    NetworkError,
+    ValueError,
+)
+MAX_LOGO_BYTES = 2_000_000
+
+
+def _find(session: Session, name: str) -> Account | None:
+    try:
+        return newsroom.find_account(session, name)
+    except NewsroomError:
+        return None
+
+
+def _show_list(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
+    return page(
+        request,
+        "accounts.html",
+        viewer,
+        status_code=status_code,
+        accounts=newsroom.list_accounts(session),
+        networks=NETWORKS,
+        secret_fields=SECRET_FIELDS,
+        now=utcnow(),
+        error=error,
+        form=form or {},
+    )
+
+
+def _show(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    account: Account,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    try:
+        theme, theme_problem = post_cards.account_theme(account), None
+    except (ThemeError, RenderError) as problem:
+        theme, theme_problem = Theme(), str(problem)
+    budget = slots_service.budget_of(account)
+    return page(
+        request,
+        "account.html",
+        viewer,
+        status_code=status_code,
+        account=account,
+        slots=slots_service.account_slots(account),
+        weekdays=WEEKDAYS,
+        own_slots=account.options.get("slots") or "",
+        default_slots=DEFAULT_SLOTS,
+        budget=budget,
+        own_budget=account.options.get("budget") or {},
+        budget_default=DEFAULT_BUDGETS.get(account.network),
+        min_gap_minutes=round(budget.min_gap / timedelta(minutes=1), 2),
+        theme=theme,
+        theme_problem=theme_problem,
+        secret_fields=SECRET_FIELDS[account.network],
+        has_secrets=account.secrets is not None,
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts(request: Request, viewer: Viewer = page_viewer("view"), session: Session = DATABASE) -> Response:
+    return _show_list(request, session, viewer)
+
+
+@router.post("/accounts", response_class=HTMLResponse)
+async def add_account(
+    request: Request, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
+) -> Response:
+    """Connect an account: its network's options and credentials, proved against the network unless the
+    admin unticks the check (an account made ahead of its credentials working)."""
+    form = await request.form()
+    field = lambda name: str(form.get(name) or "").strip()  # noqa: E731
+    network, name = field("network"), field("name")
+    settings = request.app.state.settings
+    kept = {
+        key: field(key)
+        for key in ("network", "name", "timezone", "instance", "handle", "service", "hashtags")
+    }
+    try:
+        if network not in NETWORKS:
+            raise NewsroomError(f"choose a network: {', '.join(NETWORKS)}")
+        options = connections.network_options(
+            network,
+            instance=field("instance"),
+            handle=field("handle"),
+            service=field("service"),
+            hashtags=field("hashtags"),
+        )
+        secrets = _secrets(network, form, f"secret_{network}_")
+        new = connections.NewAccount(name, network, field("timezone") or "UTC", options, secrets)
+        with (
+            session.begin_nested()
+        ):  # the name, the zone and the key are checked before the network is called
+            connections.store_new_account(session, new, None, settings)
+            raise _Checked()
+    except _Checked:
+        pass
+    except REFUSED as error:
+        return _show_list(request, session, viewer, error=f"Not added: {error}", status_code=422, form=kept)
+    try:
+        proved = connections.prove(new.settings()) if form.get("check") and network != "outbox" else None
+    except REFUSED as error:
+        return _show_list(
+            request,
+            session,
+            viewer,
+            status_code=422,
+            form=kept,
+            error=f"Not added: {network} refused the credentials ({error}); check them, or untick the check",
+        )
+    account = connections.store_new_account(session, new, proved, settings)
+    return RedirectResponse(f"/accounts/{account.name}", status_code=303)
+
+
+def _secrets(network: str, form: Any, prefix: str) -> dict[str, str]:
+    given = {name: str(form.get(prefix + name) or "").strip() for name in SECRET_FIELDS[network]}
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise NewsroomError(f"{network} needs {', '.join(missing)}: fill in its credentials")
+    return given
+
+
+class _Checked(Exception):
+    """Ends the dry run of storing an account (rolled back) once every local check has passed."""
+
+
+@router.get("/accounts/{name}", response_class=HTMLResponse)
+def account_page(
+    request: Request, name: str, viewer: Viewer = page_viewer("view"), session: Session = DATABASE
+) -> Response:
+    account = _find(session, name)
+    if account is None:
+        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    return _show(request, session, viewer, account)
+
+
+@router.post("/accounts/{name}/schedule", response_class=HTMLResponse)
+def change_schedule(
+    request: Request,
+    name: str,
+    timezone: str = Form(""),
+    slots: str = Form(""),
+    min_gap_minutes: str = Form(""),
+    max_per_day: str = Form(""),
+    needs_approval: bool = Form(False),
+    viewer: Viewer = page_viewer("admin"),
+    session: Session = DATABASE,
+) -> Response:
+    """The account's zone, posting slots, budget and approval, changed together or not at all."""
+    account = _find(session, name)
+    if account is None:
+        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    try:
+        with session.begin_nested():
+            if timezone.strip() and timezone.strip() != account.timezone:
+                slots_service.set_timezone(account, timezone.strip())
+            slots_service.set_slots(account, slots.strip() or None)
+            gap, per_day = (
+                _number(min_gap_minutes, float, "minimum gap"),
+                _number(max_per_day, int, "posts a day"),
+            )
+            slots_service.set_budget(account, None)
+            if gap is not None or per_day is not None:
+                slots_service.set_budget(account, budget_options(gap, per_day))
+            controls.set_approval(session, account.name, needs_approval)
+    except REFUSED as error:
+        session.expire_all()
+        return _show(request, session, viewer, account, error=f"Not changed: {error}", status_code=422)
+    return RedirectResponse(f"/accounts/{account.name}", status_code=303)
+
+
+def _number(text: str, kind: type[int] | type[float], what: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        return kind(text.strip())
+    except ValueError:
+        raise BudgetError(f"the {what} must be a number, not {text.strip()!r}") from None
+
+
+@router.post("/accounts/{name}/theme", response_class=HTMLResponse)
+async def change_theme(
+    request: Request,
+    name: str,
+    background: str = Form(""),
+    foreground: str = Form(""),
+    accent: str = Form(""),
+    font_family: str = Form(""),
+    remove_logo: bool = Form(False),
+    logo: UploadFile | None = None,
+    viewer: Viewer = page_viewer("admin"),
+    session: Session = DATABASE,
+) -> Response:
+    """The account's card theme; later cards use it (a new theme makes new cards)."""
+    account = _find(session, name)
+    if account is None:
+        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    changes = {
+        "background": background.strip() or None,
+        "foreground": foreground.strip() or None,
+        "accent": accent.strip() or None,
+        "font_family": font_family.strip() or None,
+    }
+    try:
+        if logo is not None and logo.filename:
+            data = await logo.read(MAX_LOGO_BYTES + 1)
+            if len(data) > MAX_LOGO_BYTES:
+                raise ThemeError(f"the logo is over {MAX_LOGO_BYTES:,} bytes; use a smaller image")
+            suffix = "." + logo.filename.rsplit(".", 1)[-1] if "." in logo.filename else ".png"
+            changes["logo"] = post_cards.keep_logo(
+                data, suffix, request.app.state.settings.resolved_media_dir
+            )
+        with session.begin_nested():
+            post_cards.change_theme(account, changes, remove_logo=remove_logo and "logo" not in changes)
+    except REFUSED as error:
+        session.expire_all()
+        return _show(request, session, viewer, account, error=f"Theme not changed: {error}", status_code=422)
+    return RedirectResponse(f"/accounts/{account.name}#theme-heading", status_code=303)
+
+
+@router.post("/accounts/{name}/credentials", response_class=HTMLResponse)
+async def reconnect(
+    request: Request, name: str, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
+) -> Response:
+    """New credentials, proved against the network first; the account's held posts go out again."""
+    account = _find(session, name)
+    if account is None:
+        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    form = await request.form()
+    settings = request.app.state.settings
+    try:
+        fields = SECRET_FIELDS[account.network]
+        if not fields:
+            raise NewsroomError(f"{account.network} accounts have no credentials")
+        secrets = _secrets(account.network, form, "secret_")
+        fresh = AccountSettings(account.name, account.network, dict(account.options), secrets)
+        proved = connections.prove(fresh)
+        connections.record_check(session, account.name, proved, secrets, settings)
+    except REFUSED as error:
+        return _show(request, session, viewer, account, error=f"Not reconnected: {error}", status_code=422)
+    return _show(
+        request, session, viewer, account, notice=f"Reconnected: the credentials work ({proved.handle})."
+    )
+
+
+@router.post("/accounts/{name}/pause", response_class=HTMLResponse)
+def pause(
+    request: Request, name: str, viewer: Viewer = page_viewer("approve"), session: Session = DATABASE
+) -> Response:
+    account = _find(session, name)
+    if account is None:
+        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    [paused] = controls.pause(session, [account], now=utcnow())
+    going = (
+        f" Posts {', '.join(map(str, paused.publishing))} were being sent and may still go out."
+        if paused.publishing
+        else ""
+    )
+    return _show(
+        request, session, viewer, account, notice=f"Paused: nothing more goes out until it is resumed.{going}"
+    )
+
+
+@router.post("/accounts/{name}/resume", response_class=HTMLResponse)
+def resume(
+    request: Request, name: str, viewer: Viewer = page_viewer("approve"), session: Session = DATABASE
+) -> Response:
+    account = _find(session, name)
+    if account is None:
+        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    stale_after = timedelta(minutes=request.app.state.settings.stale_after_minutes)
+    [resumed] = controls.resume(session, [account], now=utcnow(), stale_after=stale_after)
+    notice = (
+        f"Resumed: {len(resumed.sent)} overdue post(s) go out now, spaced by the budget; "
+        f"{len(resumed.skipped)} were too late and skipped."
+    )
+    return _show(request, session, viewer, account, notice=notice)
