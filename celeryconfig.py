@@ -29,6 +29,7 @@ task_routes = {
     "scheduler.tasks.tick": {"queue": "default"},
     "scheduler.tasks.poll_feeds": {"queue": "default"},
     "scheduler.tasks.fill_evergreen": {"queue": "default"},
+    "scheduler.tasks.forget_sign_in_failures": {"queue": "default"},
     # A poll fetches pages for seconds: on its own queue (and worker, in docker-compose.yml).
     "scheduler.tasks.poll_feed": {"queue": "feeds"},
     # Cards need a warm Chromium: only workers that consume `cards` start one; publishing carries none.
@@ -63,6 +64,12 @@ beat_schedule = {
     # SQLite's query planner statistics (PostgreSQL's autovacuum keeps its own).
     "refresh-statistics": {
         "task": "scheduler.tasks.refresh_statistics",
+        "schedule": 3600.0,
+        "options": {"expires": 600.0},
+    },
+    # Failed sign-ins older than the throttle's window are no longer needed.
+    "forget-sign-in-failures": {
+        "task": "scheduler.tasks.forget_sign_in_failures",
         "schedule": 3600.0,
         "options": {"expires": 600.0},
     },

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery.signals import worker_process_shutdown
 
-from scheduler import db, evergreen, networks, post_cards, publishing, subscriptions
+from scheduler import db, evergreen, networks, post_cards, publishing, subscriptions, users
 from scheduler.celery_app import celery_app
 from scheduler.config import get_settings
 from scheduler.db import session_scope
@@ -95,3 +95,9 @@ def fill_evergreen() -> int:
 def refresh_statistics() -> str:
     with session_scope() as session:
         return db.refresh_statistics(session)
+
+
+@celery_app.task(name="scheduler.tasks.forget_sign_in_failures")
+def forget_sign_in_failures() -> int:
+    with session_scope() as session:
+        return users.forget_old_failures(session, now=utcnow())

@@ -110,6 +110,39 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.session_version += 1
 
 
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count(User.id)).where(
+                User.role == Role.ADMIN, User.disabled_at.is_(None), User.id != user.id
+            )
+        )
+        or 0
+    )
+
+
+def set_role(session: Session, user: User, role: Role) -> None:
+    """Give the user another role; the last active admin stays one (someone must manage the rest)."""
+    if user.role == Role.ADMIN and role != Role.ADMIN and not _other_active_admins(session, user):
+        raise UserError(f"{user.name!r} is the only active admin: make another admin first")
+    user.role = role.value
+
+
+def set_disabled(session: Session, user: User, disabled: bool, *, now: datetime | None = None) -> None:
+    """Disable a user (their sessions end and their API tokens stop working) or enable them again."""
+    if disabled and user.role == Role.ADMIN and not _other_active_admins(session, user):
+        raise UserError(f"{user.name!r} is the only active admin: make another admin first")
+    if disabled and user.disabled_at is None:
+        user.disabled_at = now or utcnow()
+        user.session_version += 1
+    elif not disabled:
+        user.disabled_at = None
+
+
 def sign_in(session: Session, name: str, password: str, *, address: str, now: datetime | None = None) -> User:
     """The user, when the name and password match and sign-ins are not throttled; else SignInRefused.
 

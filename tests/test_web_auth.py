@@ -350,3 +350,23 @@ def test_posts_are_listed_by_state_and_a_draft_approved(client: TestClient, app_
     assert client.get(f"/api/v1/posts/{draft_id}", headers=headers).json()["state"] == "scheduled"
     twice = client.post(f"/api/v1/posts/{draft_id}/approve", headers=headers)
     assert twice.status_code == 409 and "is scheduled, not a draft" in twice.json()["detail"]
+
+
+def test_the_beat_forgets_failed_sign_ins_older_than_the_throttle_window(
+    client: TestClient, app_url: str
+) -> None:
+    import celeryconfig
+    from scheduler import tasks
+
+    entry = celeryconfig.beat_schedule["forget-sign-in-failures"]
+    assert entry["task"] == tasks.forget_sign_in_failures.name and entry["schedule"] == 3600.0
+    sign_in(client, "editor", "wrong password!")
+    sign_in(client, "editor", "wrong password!")
+    with db.session_scope(app_url) as session:
+        first = session.scalars(select(SignInFailure).order_by(SignInFailure.id)).first()
+        assert first is not None
+        first.at = utcnow() - users.THROTTLE_WINDOW - timedelta(seconds=1)
+    with db.session_scope(app_url) as session:
+        assert users.forget_old_failures(session) == 1
+    with db.session_scope(app_url) as session:
+        assert session.scalar(select(func.count(SignInFailure.id))) == 1

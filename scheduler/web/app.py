@@ -25,6 +25,7 @@ from scheduler.web import (
     pages_cards,
     pages_posts,
     pages_templates,
+    pages_users,
 )
 from scheduler.web.auth import (
     SESSION_COOKIE,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_cards.router)
     app.include_router(pages_accounts.router)
     app.include_router(pages_templates.router)
+    app.include_router(pages_users.router)
     app.include_router(api.router)
     app.include_router(api_articles.router)
 
