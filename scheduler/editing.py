@@ -1,4 +1,5 @@
-"""An editor's hand on one post: move it to another time, cancel it, or send a failed one again.
+"""An editor's hand on one post: edit its text, move it to another time, cancel it, or send a failed one
+again.
 
 Each acts on a whole thread (from its first part) with compare-and-set updates, so a post the
 dispatcher or a worker took meanwhile is left alone and the editor is told so.
@@ -17,6 +18,8 @@ from scheduler.controls import EDITABLE, STOPPABLE, move_post
 from scheduler.models import CardState, Post, PostState
 from scheduler.newsroom import NewsroomError, get_post, thread_of
 from scheduler.planning import format_local, zone
+from scheduler.render import RenderError
+from scheduler.render.posts import own_text
 
 RETRYABLE = (PostState.FAILED, PostState.SKIPPED)
 # Attempt outcomes that leave it open whether the network took the post.
@@ -56,6 +59,30 @@ def reschedule(session: Session, post_id: int, at: datetime, *, now: datetime) -
         return Changed(head.id, False, "changed meanwhile; look at it again")
     for reply in chain[1:]:
         move_post(session, reply.id, EDITABLE, due_at=at, scheduled_for=at)
+    return Changed(head.id, True, parts=len(chain))
+
+
+def edit_text(session: Session, post_id: int, text: str) -> Changed:
+    """Give a draft or scheduled post (a thread: `---` lines between its parts) the editor's own text,
+    counted against its network's limit; a thread keeps its number of parts."""
+    head = first_part(session, post_id)
+    if head.state not in EDITABLE:
+        return Changed(head.id, False, f"is {head.state}: only drafts and scheduled posts can be edited")
+    try:
+        rendered = own_text(
+            text, network=head.account.network, max_characters=head.account.options.get("max_characters")
+        )
+    except RenderError as error:
+        raise NewsroomError(str(error)) from None
+    chain = thread_of(session, head)
+    if len(rendered.parts) != len(chain):
+        raise NewsroomError(
+            f"the text has {len(rendered.parts)} part(s) and post {head.id} is a thread of {len(chain)}: "
+            "keep the --- lines between its parts, or cancel it and schedule your text as a new post"
+        )
+    for part, new in zip(chain, rendered.parts, strict=True):
+        if not move_post(session, part.id, EDITABLE, text=new):
+            return Changed(head.id, False, "was taken for publishing meanwhile; it goes out as it was")
     return Changed(head.id, True, parts=len(chain))
 
 

@@ -218,6 +218,19 @@ def list_articles(
     return list(session.scalars(newest.offset(offset).limit(limit))), total
 
 
+def campaign_status(session: Session, article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """For each article, how many of its posts (first parts of threads) are in each state."""
+    rows = session.execute(
+        select(Post.article_id, Post.state, func.count(Post.id))
+        .where(Post.article_id.in_(list(article_ids)), Post.thread_parent_id.is_(None))
+        .group_by(Post.article_id, Post.state)
+    )
+    status: dict[int, dict[str, int]] = {}
+    for article_id, state, count in rows:
+        status.setdefault(article_id, {})[str(state)] = count
+    return status
+
+
 def find_article_by_url(session: Session, url: str) -> Article | None:
     return session.scalar(select(Article).where(Article.canonical_url == url).order_by(Article.id).limit(1))
 

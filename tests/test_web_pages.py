@@ -125,3 +125,53 @@ def test_missing_articles_and_posts_are_404_pages(site: TestClient) -> None:
     assert site.get("/articles/999").status_code == 404
     assert site.get("/posts/999").status_code == 404
     assert site.get("/posts/99999999999").status_code == 404
+
+
+def test_an_editor_rewrites_their_scheduled_post_within_the_limit(
+    site: TestClient, database_url: str
+) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    scheduled = site.post(
+        f"{location}/posts",
+        data={"account": "masto", "step": "announce", CSRF_FIELD: csrf_of(site.get(location).text)},
+        follow_redirects=False,
+    )
+    post_url = scheduled.headers["location"]
+    page = site.get(post_url)
+    assert 'data-count-account="post-account"' in page.text and "Save the text" in page.text
+    token = csrf_of(page.text)
+    edited = site.post(
+        f"{post_url}/text",
+        data={"text": "Our own words, https://example.com/x", CSRF_FIELD: token},
+        follow_redirects=False,
+    )
+    assert edited.status_code == 303
+    with db.session_scope(database_url) as session:
+        [post] = session.scalars(select(Post))
+        assert post.text == "Our own words, https://example.com/x"
+    too_long = site.post(f"{post_url}/text", data={"text": "x" * 501, CSRF_FIELD: token})
+    assert too_long.status_code == 422 and "the text is 1 over the 500 limit for mastodon" in too_long.text
+    thread = site.post(f"{post_url}/text", data={"text": "one\n---\ntwo", CSRF_FIELD: token})
+    assert thread.status_code == 422 and "is a thread of 1" in thread.text
+    with db.session_scope(database_url) as session:
+        [post] = session.scalars(select(Post))
+        assert post.text == "Our own words, https://example.com/x"
+        post.state = PostState.PUBLISHED
+    sent = site.post(f"{post_url}/text", data={"text": "too late", CSRF_FIELD: token})
+    assert sent.status_code == 409 and "only drafts and scheduled posts can be edited" in sent.text
+
+
+def test_the_articles_list_shows_each_article_s_posts_by_state(site: TestClient, database_url: str) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    assert "no posts yet" in site.get("/articles").text
+    token = csrf_of(site.get(location).text)
+    for step in ("announce", "quote"):
+        site.post(f"{location}/posts", data={"account": "masto", "step": step, CSRF_FIELD: token})
+    with db.session_scope(database_url) as session:
+        controls.set_approval(session, "masto", True)
+    site.post(f"{location}/posts", data={"account": "masto", "step": "reshare", CSRF_FIELD: token})
+    listed = site.get("/articles").text
+    assert '<span class="state state-draft">1 draft</span>' in listed
+    assert '<span class="state state-scheduled">2 scheduled</span>' in listed

@@ -40,7 +40,17 @@ def articles(
     session: Session = DATABASE,
 ) -> Response:
     found, total = newsroom.list_articles(session, search=q[:200], limit=PAGE_SIZE, offset=max(offset, 0))
-    return page(request, "articles.html", viewer, articles=found, total=total, q=q, offset=offset, error=None)
+    return page(
+        request,
+        "articles.html",
+        viewer,
+        articles=found,
+        status=newsroom.campaign_status(session, [a.id for a in found]),
+        total=total,
+        q=q,
+        offset=offset,
+        error=None,
+    )
 
 
 @router.post("/articles", response_class=HTMLResponse)
@@ -72,6 +82,7 @@ async def add_article(
             viewer,
             status_code=422,
             articles=found,
+            status=newsroom.campaign_status(session, [a.id for a in found]),
             total=total,
             q="",
             offset=0,

@@ -118,3 +118,43 @@ def retry(
         return no_post(request, viewer, post_id)
     changed = editing.retry(session, post_id, now=utcnow(), checked_not_sent=checked_not_sent)
     return _after(request, session, viewer, post_id, changed.done, changed.why_not)
+
+
+class _NotDone(Exception):
+    def __init__(self, changed: editing.Changed) -> None:
+        super().__init__(changed.why_not)
+        self.changed = changed
+
+
+@router.post("/posts/{post_id}/text", response_class=HTMLResponse)
+def edit_text(
+    request: Request,
+    post_id: int,
+    text: str = Form(""),
+    viewer: Viewer = page_viewer("write"),
+    session: Session = DATABASE,
+) -> Response:
+    """The editor's own words for a draft or scheduled post (all its parts, or none)."""
+    post = find_post(session, post_id)
+    if post is None:
+        return no_post(request, viewer, post_id)
+    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
+        return show(
+            request,
+            session,
+            viewer,
+            post,
+            status_code=403,
+            notice="Not yours: an editor edits only the posts they made.",
+        )
+    try:
+        with session.begin_nested():
+            changed = editing.edit_text(session, post_id, text.replace("\r\n", "\n"))
+            if not changed.done:
+                raise _NotDone(changed)
+    except NewsroomError as error:
+        session.expire_all()
+        return show(request, session, viewer, post, status_code=422, notice=f"Not changed: {error}")
+    except _NotDone as not_done:
+        return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
+    return RedirectResponse(f"/posts/{post_id}", status_code=303)

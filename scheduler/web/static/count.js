@@ -42,5 +42,6 @@
     };
     box.addEventListener("input", soon);
     if (select) select.addEventListener("change", soon);
+    if (box.value.trim()) ask(); // a post's own text is counted as soon as the page opens
   }
 })();
