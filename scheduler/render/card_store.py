@@ -6,11 +6,10 @@ edited template has a new key, so a new file, and the old one stays for posts th
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from scheduler.atomic import write_atomically
 from scheduler.render.browser import CardRenderer
 from scheduler.render.cards import CardPage
 
@@ -44,20 +43,7 @@ class CardStore:
             return None
 
     def save(self, key: str, png: bytes) -> Path:
-        """Written whole or not at all: a temporary file in the same folder, synced, then renamed."""
-        path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".card-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(png)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomically(self.path_for(key), png)
 
 
 def render_card(renderer: CardRenderer, store: CardStore, page: CardPage) -> StoredCard:

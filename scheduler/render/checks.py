@@ -67,13 +67,7 @@ def check_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
 
 def check_card_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
     """Every card template's HTML made at every named size for `article` (the browser's fit is not run)."""
-    quote = next((q for q in article.quotes if q.speaker), None)
-    content = CardContent(
-        title=article.title,
-        quote=quote.text if quote else "A quote to check the card with.",
-        speaker=(quote.speaker or "") if quote else "A. Speaker",
-        site=article.site or "Example News",
-    )
+    content = sample_card_content(article)
     names = card_template_names(templates_dir)
     problems: list[TemplateProblem] = []
     renders = 0
@@ -87,6 +81,18 @@ def check_card_templates(templates_dir: Path, article: ArticleView) -> CheckRepo
                 problems.append(TemplateProblem(where, error.line, f"at {size.name}: {error.reason}"))
                 break
     return CheckReport(len(names), renders, tuple(problems))
+
+
+def sample_card_content(article: ArticleView) -> CardContent:
+    """What a card shows for `article` when templates are checked: its best attributed quote, or a
+    stand-in when it has none."""
+    quote = next((q for q in article.quotes if q.speaker), None)
+    return CardContent(
+        title=article.title,
+        quote=quote.text if quote else "A quote to check the card with.",
+        speaker=(quote.speaker or "") if quote else "A. Speaker",
+        site=article.site or "Example News",
+    )
 
 
 def _served_networks(posts: Path, folder: str, step: str) -> list[str]:

@@ -8,7 +8,6 @@ saving; the copy renders in the same sandbox as every other render.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -17,9 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from scheduler.atomic import write_atomically
 from scheduler.render import RenderError
-from scheduler.render.cards import DEFAULT_SIZE, CardContent, CardPage, Theme, card_page
-from scheduler.render.checks import NETWORKS, check_templates
+from scheduler.render.cards import DEFAULT_SIZE, CardPage, Theme, card_page
+from scheduler.render.checks import NETWORKS, check_templates, sample_card_content
 from scheduler.render.posts import STEPS, RenderedPost, render_post
 from scheduler.render.text import AccountView, ArticleView
 
@@ -100,15 +100,8 @@ def try_template(templates_dir: Path, name: str, text: str, article: ArticleView
                 except RenderError as error:
                     posts.append(PostPreview(network, None, str(error)))
         elif match["card"] and not match["card"].startswith("_"):
-            quote = next((q for q in article.quotes if q.speaker), None)
-            content = CardContent(
-                title=article.title,
-                quote=quote.text if quote else "A quote to check the card with.",
-                speaker=(quote.speaker or "") if quote else "A. Speaker",
-                site=article.site or "",
-            )
             try:
-                card = card_page(trial, match["card"], content, Theme(), DEFAULT_SIZE)
+                card = card_page(trial, match["card"], sample_card_content(article), Theme(), DEFAULT_SIZE)
             except RenderError:
                 card = None  # its problem is in the report
     return Tried(problems, tuple(posts), card)
@@ -117,19 +110,7 @@ def try_template(templates_dir: Path, name: str, text: str, article: ArticleView
 def save_template(templates_dir: Path, name: str, text: str) -> Path:
     """Keep the template: written whole (a temporary file in its folder, synced, renamed) or not at all."""
     _check_text(text)
-    path = templates_dir / check_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".template-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(templates_dir / check_path(name), text.encode("utf-8"))
 
 
 def _check_text(text: str) -> None:

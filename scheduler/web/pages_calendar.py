@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from scheduler import editing, newsroom, slots_service, users
 from scheduler.models import Account, utcnow
-from scheduler.newsroom import NewsroomError
 from scheduler.planning import PlanningError, parse_time, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
-from scheduler.web.pages_posts import find_post, no_post, show
+from scheduler.web.pages_posts import change_post
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -113,34 +112,15 @@ def reschedule(
     session: Session = DATABASE,
 ) -> Response:
     """Move a draft or scheduled post (with its thread) to `at`, read in its account's zone."""
-    post = find_post(session, post_id)
-    if post is None:
-        return no_post(request, viewer, post_id)
-    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
-        return show(
-            request,
-            session,
-            viewer,
-            post,
-            status_code=403,
-            notice="Not yours: an editor moves only the posts they made.",
-        )
-    try:
-        moved_to = _moment(at, post.account)
-        changed = editing.reschedule(session, post_id, moved_to, now=utcnow())
-    except (PlanningError, NewsroomError) as error:
-        return show(request, session, viewer, post, status_code=422, notice=f"Not moved: {error}")
-    if not changed.done:
-        session.expire_all()
-        return show(
-            request,
-            session,
-            viewer,
-            post,
-            status_code=409,
-            notice=f"Not moved: post {post_id} {changed.why_not}.",
-        )
-    return RedirectResponse(local_path(back, f"/posts/{post_id}"), status_code=303)
+    return change_post(
+        request,
+        session,
+        viewer,
+        post_id,
+        "moves",
+        lambda post: editing.reschedule(session, post.id, _moment(at, post.account), now=utcnow()),
+        then=local_path(back, f"/posts/{post_id}"),
+    )
 
 
 def _moment(text: str, account: Account) -> datetime:

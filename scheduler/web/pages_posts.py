@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler import controls, editing, newsroom, users
 from scheduler.models import Post, utcnow
 from scheduler.newsroom import NewsroomError
+from scheduler.planning import PlanningError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import not_found, page
 
@@ -90,20 +93,14 @@ def cancel(
     viewer: Viewer = page_viewer("write"),
     session: Session = DATABASE,
 ) -> Response:
-    post = find_post(session, post_id)
-    if post is None:
-        return no_post(request, viewer, post_id)
-    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
-        return show(
-            request,
-            session,
-            viewer,
-            post,
-            status_code=403,
-            notice="Not yours: an editor cancels only the posts they made.",
-        )
-    changed = editing.cancel(session, post_id, reason=reason[:500])
-    return _after(request, session, viewer, post_id, changed.done, changed.why_not)
+    return change_post(
+        request,
+        session,
+        viewer,
+        post_id,
+        "cancels",
+        lambda post: editing.cancel(session, post.id, reason=reason[:500]),
+    )
 
 
 @router.post("/posts/{post_id}/retry", response_class=HTMLResponse)
@@ -126,6 +123,37 @@ class _NotDone(Exception):
         self.changed = changed
 
 
+def change_post(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    post_id: int,
+    verb: str,
+    change: Callable[[Post], editing.Changed],
+    *,
+    then: str | None = None,
+) -> Response:
+    """An editor's change to a post they may change: all of it or none; then the post's page (or
+    `then`), or the post's page again with why it was not done."""
+    post = find_post(session, post_id)
+    if post is None:
+        return no_post(request, viewer, post_id)
+    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
+        notice = f"Not yours: an editor {verb} only the posts they made."
+        return show(request, session, viewer, post, status_code=403, notice=notice)
+    try:
+        with session.begin_nested():
+            changed = change(post)
+            if not changed.done:
+                raise _NotDone(changed)
+    except (NewsroomError, PlanningError) as error:
+        session.expire_all()
+        return show(request, session, viewer, post, status_code=422, notice=f"Not done: {error}")
+    except _NotDone as not_done:
+        return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
+    return RedirectResponse(then or f"/posts/{post_id}", status_code=303)
+
+
 @router.post("/posts/{post_id}/text", response_class=HTMLResponse)
 def edit_text(
     request: Request,
@@ -135,26 +163,11 @@ def edit_text(
     session: Session = DATABASE,
 ) -> Response:
     """The editor's own words for a draft or scheduled post (all its parts, or none)."""
-    post = find_post(session, post_id)
-    if post is None:
-        return no_post(request, viewer, post_id)
-    if not users.may_change(viewer.role, viewer.id, post.created_by_id):
-        return show(
-            request,
-            session,
-            viewer,
-            post,
-            status_code=403,
-            notice="Not yours: an editor edits only the posts they made.",
-        )
-    try:
-        with session.begin_nested():
-            changed = editing.edit_text(session, post_id, text.replace("\r\n", "\n"))
-            if not changed.done:
-                raise _NotDone(changed)
-    except NewsroomError as error:
-        session.expire_all()
-        return show(request, session, viewer, post, status_code=422, notice=f"Not changed: {error}")
-    except _NotDone as not_done:
-        return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
-    return RedirectResponse(f"/posts/{post_id}", status_code=303)
+    return change_post(
+        request,
+        session,
+        viewer,
+        post_id,
+        "edits",
+        lambda post: editing.edit_text(session, post.id, text.replace("\r\n", "\n")),
+    )

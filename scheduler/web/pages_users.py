@@ -3,6 +3,9 @@ password, disabling and enabling, and API tokens (shown once when made, revoked 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -46,10 +49,6 @@ def _user(session: Session, name: str) -> User | None:
         return None
 
 
-def _no_user(request: Request, viewer: Viewer, name: str) -> Response:
-    return not_found(request, viewer, "user", f"There is no user {name!r}.")
-
-
 @router.get("/users", response_class=HTMLResponse)
 def users_page(
     request: Request, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
@@ -74,6 +73,31 @@ def add_user(
     return _show(request, session, viewer, notice=f"Added {added.name} ({added.role}); they can sign in now.")
 
 
+@dataclass(frozen=True)
+class Done:
+    notice: str
+    new_token: str | None = None  # shown once
+
+
+def _on_user(
+    request: Request, session: Session, viewer: Viewer, name: str, act: Callable[[User], Done | None]
+) -> Response:
+    """Do `act` to the named user, all of it or none: the users page with its notice (or, when it
+    has none, a fresh users page), or with why it was not done."""
+    user = _user(session, name)
+    if user is None:
+        return not_found(request, viewer, "user", f"There is no user {name!r}.")
+    try:
+        with session.begin_nested():
+            done = act(user)
+    except UserError as error:
+        session.expire_all()
+        return _show(request, session, viewer, error=f"Not done: {error}", status_code=422)
+    if done is None:
+        return RedirectResponse("/users", status_code=303)
+    return _show(request, session, viewer, notice=done.notice, new_token=done.new_token)
+
+
 @router.post("/users/{name}/role", response_class=HTMLResponse)
 def change_role(
     request: Request,
@@ -82,14 +106,9 @@ def change_role(
     viewer: Viewer = page_viewer("admin"),
     session: Session = DATABASE,
 ) -> Response:
-    user = _user(session, name)
-    if user is None:
-        return _no_user(request, viewer, name)
-    try:
-        users.set_role(session, user, users.parse_role(role))
-    except UserError as error:
-        return _show(request, session, viewer, error=f"Not changed: {error}", status_code=422)
-    return RedirectResponse("/users", status_code=303)
+    return _on_user(
+        request, session, viewer, name, lambda user: users.set_role(session, user, users.parse_role(role))
+    )
 
 
 @router.post("/users/{name}/password", response_class=HTMLResponse)
@@ -100,39 +119,25 @@ def new_password(
     viewer: Viewer = page_viewer("admin"),
     session: Session = DATABASE,
 ) -> Response:
-    user = _user(session, name)
-    if user is None:
-        return _no_user(request, viewer, name)
-    try:
+    def act(user: User) -> Done:
         users.set_password(session, user, password)
-    except UserError as error:
-        return _show(request, session, viewer, error=f"Not changed: {error}", status_code=422)
-    return _show(request, session, viewer, notice=f"{user.name} has a new password; their sessions ended.")
+        return Done(f"{user.name} has a new password; their sessions ended.")
+
+    return _on_user(request, session, viewer, name, act)
 
 
 @router.post("/users/{name}/disable", response_class=HTMLResponse)
 def disable(
     request: Request, name: str, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
 ) -> Response:
-    return _set_disabled(request, session, viewer, name, True)
+    return _on_user(request, session, viewer, name, lambda user: users.set_disabled(session, user, True))
 
 
 @router.post("/users/{name}/enable", response_class=HTMLResponse)
 def enable(
     request: Request, name: str, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
 ) -> Response:
-    return _set_disabled(request, session, viewer, name, False)
-
-
-def _set_disabled(request: Request, session: Session, viewer: Viewer, name: str, disabled: bool) -> Response:
-    user = _user(session, name)
-    if user is None:
-        return _no_user(request, viewer, name)
-    try:
-        users.set_disabled(session, user, disabled)
-    except UserError as error:
-        return _show(request, session, viewer, error=f"Not changed: {error}", status_code=422)
-    return RedirectResponse("/users", status_code=303)
+    return _on_user(request, session, viewer, name, lambda user: users.set_disabled(session, user, False))
 
 
 @router.post("/users/{name}/tokens", response_class=HTMLResponse)
@@ -144,21 +149,13 @@ def make_token(
     session: Session = DATABASE,
 ) -> Response:
     """A new API token, shown on this page once: only its digest is kept."""
-    user = _user(session, name)
-    if user is None:
-        return _no_user(request, viewer, name)
-    try:
-        with session.begin_nested():
-            token = users.create_token(session, user, label)
-    except UserError as error:
-        return _show(request, session, viewer, error=f"No token made: {error}", status_code=422)
-    response = _show(
-        request,
-        session,
-        viewer,
-        new_token=token,
-        notice=f"A token for {user.name} labelled {label.strip()!r}: copy it now, it is not shown again.",
-    )
+
+    def act(user: User) -> Done:
+        token = users.create_token(session, user, label)
+        notice = f"A token for {user.name} labelled {label.strip()!r}: copy it now, it is not shown again."
+        return Done(notice, new_token=token)
+
+    response = _on_user(request, session, viewer, name, act)
     response.headers["cache-control"] = "no-store"
     return response
 
@@ -171,13 +168,8 @@ def revoke_token(
     viewer: Viewer = page_viewer("admin"),
     session: Session = DATABASE,
 ) -> Response:
-    user = _user(session, name)
-    if user is None:
-        return _no_user(request, viewer, name)
-    try:
+    def act(user: User) -> Done:
         count = users.revoke_token(session, user, label)
-    except UserError as error:
-        return _show(request, session, viewer, error=f"Not revoked: {error}", status_code=422)
-    return _show(
-        request, session, viewer, notice=f"Revoked {count} token(s) of {user.name} labelled {label!r}."
-    )
+        return Done(f"Revoked {count} token(s) of {user.name} labelled {label!r}.")
+
+    return _on_user(request, session, viewer, name, act)
