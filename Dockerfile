@@ -31,8 +31,9 @@ RUN groupadd --system --gid 10001 app \
     && chown app:app /data
 
 COPY --from=build /opt/venv /opt/venv
-# The default templates dir is computed from the package location, which is site-packages here.
-COPY templates /app/templates
+# The default templates dir is computed from the package location, which is site-packages here. Owned by
+# the app user: admins edit templates in the web app, kept on the `templates` volume (seeded from here).
+COPY --chown=app:app templates /app/templates
 
 WORKDIR /app
 USER app

@@ -12,36 +12,24 @@ var/screenshots/ (not committed) for a reviewer to open.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from scheduler import controls, db, newsroom, users
 from scheduler.models import Post, PostState, Role
 from scheduler.render.browser import CHROMIUM_FLAGS, chromium_path
-from tests.conftest import REFERENCE_ARTICLE, REPO
+from tests.conftest import REFERENCE_ARTICLE
 from tests.services import postgres_database
-from tests.workers import Worker, start_worker
+from tests.web_stack import PASSWORD, SCREENSHOTS, serve_web, shot, sign_in
+from tests.workers import start_worker
 
 pytestmark = pytest.mark.integration
-
-SCREENSHOTS = REPO / "var" / "screenshots"
-PASSWORD = "a long enough password"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -63,45 +51,13 @@ def stack(isolated_settings: Path, redis_url: str) -> Iterator[tuple[str, str]]:
             "SCHEDULER_VAR_DIR": str(isolated_settings),
             "SCHEDULER_SECRET_KEY": Fernet.generate_key().decode(),
         }
-        port = free_port()
-        web = subprocess.Popen(
-            [str(Path(sys.executable).parent / "scheduler"), "web", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        worker: Worker | None = None
-        try:
-            site = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{site}/sign-in", timeout=2)
-                    break
-                except httpx.TransportError:
-                    assert web.poll() is None and time.monotonic() < deadline, "the web app did not start"
-                    time.sleep(0.2)
+        with serve_web(env) as site:
             worker = start_worker("worker", env, isolated_settings / "logs", beat=True)
-            worker.wait_ready()
-            yield site, url
-        finally:
-            if worker is not None:
+            try:
+                worker.wait_ready()
+                yield site, url
+            finally:
                 worker.stop()
-            web.terminate()
-            web.wait(timeout=15)
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, site: str, name: str) -> None:
-    page.goto(f"{site}/sign-in")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_an_editor_and_an_approver_take_the_reference_article_to_a_published_post(
