@@ -114,6 +114,17 @@ def test_every_page_passes_axe_on_a_laptop_and_a_phone(site: str, browser: Brows
             page.goto(f"{site}{path}")
             page.wait_for_load_state("networkidle")
             found[f"{name} {path}"] = violations(page)
+            # Reflow (WCAG 1.4.10): nothing wider than the screen, so no sideways scrolling on a phone.
+            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if wide > 0:
+                found[f"{name} {path}"].append(
+                    {
+                        "id": "reflow",
+                        "impact": "serious",
+                        "help": f"{wide}px wider than the screen",
+                        "where": [],
+                    }
+                )
         if name == "phone":
             shot(page, "a11y-users-phone")
         context.close()
