@@ -18,6 +18,7 @@ from scheduler.config import Settings, get_settings
 from scheduler.web import (
     api,
     api_articles,
+    api_posts,
     pages,
     pages_accounts,
     pages_articles,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_templates.router)
     app.include_router(pages_users.router)
     app.include_router(api.router)
+    app.include_router(api_posts.router)
     app.include_router(api_articles.router)
 
     @app.exception_handler(SignInNeeded)
