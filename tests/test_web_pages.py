@@ -175,3 +175,12 @@ def test_the_articles_list_shows_each_article_s_posts_by_state(site: TestClient,
     listed = site.get("/articles").text
     assert '<span class="state state-draft">1 draft</span>' in listed
     assert '<span class="state state-scheduled">2 scheduled</span>' in listed
+
+
+def test_an_address_a_page_cannot_read_gets_a_page_saying_so_and_the_api_json(site: TestClient) -> None:
+    sign_in(site, "editor")
+    page = site.get("/articles/not-a-number")
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "That address or form is not right" in page.text and "article_id" in page.text
+    api = site.get("/api/v1/posts/not-a-number", headers={"Authorization": "Bearer aps_x"})
+    assert api.status_code in (401, 422) and api.headers["content-type"] == "application/json"

@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -114,6 +116,23 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 f"Signed in as {refused.viewer.name} ({refused.viewer.role}), you cannot open this page: "
                 "ask an admin if you need to."
             ),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _not_readable(request: Request, error: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):  # the API answers in JSON, as its description says
+            return await request_validation_exception_handler(request, error)
+        where = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'][1:]) or 'the request'}: {problem['msg']}"
+            for problem in error.errors()[:3]
+        )
+        return pages.page(
+            request,
+            "error.html",
+            None,
+            status_code=422,
+            title="That address or form is not right",
+            message=f"{where}. Go back and try again, or start from the dashboard.",
         )
 
     @app.exception_handler(CsrfRefused)
