@@ -142,13 +142,12 @@ async def add_account(
         )
         secrets = _secrets(network, form, f"secret_{network}_")
         new = connections.NewAccount(name, network, field("timezone") or "UTC", options, secrets)
-        with (
-            session.begin_nested()
-        ):  # the name, the zone and the key are checked before the network is called
+        # A trial run, rolled back: the name, the zone and the key are checked before the network is called.
+        trial = session.begin_nested()
+        try:
             connections.store_new_account(session, new, None, settings)
-            raise _Checked()
-    except _Checked:
-        pass
+        finally:
+            trial.rollback()
     except REFUSED as error:
         return _show_list(request, session, viewer, error=f"Not added: {error}", status_code=422, form=kept)
     try:
@@ -172,10 +171,6 @@ def _secrets(network: str, form: Any, prefix: str) -> dict[str, str]:
     if missing:
         raise NewsroomError(f"{network} needs {', '.join(missing)}: fill in its credentials")
     return given
-
-
-class _Checked(Exception):
-    """Ends the dry run of storing an account (rolled back) once every local check has passed."""
 
 
 @router.get("/accounts/{name}", response_class=HTMLResponse)
