@@ -67,15 +67,15 @@ def _editor(
     text: str,
     article_id: int,
     *,
-    notice: str | None = None,
+    tried: Tried | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The editor with what the text makes for the article (`tried`, when the caller tried it already)."""
     view, article = _article_for(session, article_id)
-    tried: Tried | None = None
     card_png: str | None = None
     try:
-        tried = try_template(request.app.state.settings.templates_dir, name, text, view)
+        tried = tried or try_template(request.app.state.settings.templates_dir, name, text, view)
         if tried.card is not None:
             stored = request.app.state.card_previews.render(tried.card)
             card_png = "data:image/png;base64," + base64.b64encode(stored.path.read_bytes()).decode()
@@ -97,7 +97,6 @@ def _editor(
         card_png=card_png,
         article=article,
         articles=articles,
-        notice=notice,
         error=error,
     )
 
@@ -146,6 +145,7 @@ def save(
                 name,
                 text,
                 article,
+                tried=tried,
                 status_code=422,
                 error="Not saved: fix the problems below first.",
             )
