@@ -78,7 +78,7 @@ def say(message: str) -> None:
 def article_files() -> list[Path]:
     files = sorted(SHARED_ARTICLES.glob("*.txt")) if SHARED_ARTICLES.is_dir() else []
     files += sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt"))
-    files.append(ROOT / "scheduler" / "demo_data" / "kardashian-white-house.txt")
+    files.append(ROOT / "scheduler" / "demo" / "data" / "kardashian-white-house.txt")
     return files
 
 

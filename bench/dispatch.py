@@ -38,7 +38,7 @@ import psutil
 import redis
 from sqlalchemy import and_, create_engine, func, insert, select
 
-from scheduler import redis_server  # reads no settings: the other scheduler modules are imported later
+from scheduler.demo import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -214,13 +214,14 @@ class Bench:
     """Runs the three phases against one system at a time."""
 
     def __init__(self, plan: Plan, work: Path, redis_url: str) -> None:
-        from scheduler import db, newsroom
+        from scheduler import db
         from scheduler.celery_app import WORKER_QUEUES, celery_app
         from scheduler.models import Attempt, Post
+        from scheduler.newsroom import accounts
         from scheduler.tasks import publish_post
 
         self.plan, self.work, self.redis_url = plan, work, redis_url
-        self.db, self.newsroom, self.celery_app, self.queues = db, newsroom, celery_app, WORKER_QUEUES
+        self.db, self.accounts, self.celery_app, self.queues = db, accounts, celery_app, WORKER_QUEUES
         self.Post, self.Attempt, self.publish_post = Post, Attempt, publish_post
         self.redis = redis.Redis.from_url(redis_url)
         if self.redis.dbsize():
@@ -235,7 +236,7 @@ class Bench:
         url = f"sqlite:///{var / 'scheduler.db'}"
         self.db.upgrade_schema(url)
         with self.db.session_scope(url) as session:
-            account_id = self.newsroom.add_account(session, "bench", "outbox", "UTC").id
+            account_id = self.accounts.add_account(session, "bench", "outbox", "UTC").id
         self.flush()
         phase = Phase(self, system, url, account_id)
         say(f"\n[{system}] starting a worker{' with the beat' if system == OURS else ''}…")

@@ -29,6 +29,7 @@ from scheduler.articles import ParsedArticle
 from scheduler.articles.html import parse_html
 from scheduler.articles.quotes import pull_quotes
 from scheduler.articles.text import parse_text
+from scheduler.newsroom.articles import store_article
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_PER_S = 100.0
@@ -36,7 +37,7 @@ GOAL_PER_S = 100.0
 
 def corpus_texts() -> list[str]:
     texts = [p.read_text() for p in sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt"))]
-    texts.append((ROOT / "scheduler" / "demo_data" / "kardashian-white-house.txt").read_text())
+    texts.append((ROOT / "scheduler" / "demo" / "data" / "kardashian-white-house.txt").read_text())
     return texts
 
 
@@ -90,7 +91,7 @@ def html_with_quotes(page: str) -> object:
 
 
 def storing(folder: Path) -> Callable[[str], object]:
-    from scheduler import db, newsroom
+    from scheduler import db
 
     url = f"sqlite:///{folder / 'bench.db'}"
     db.upgrade_schema(url)
@@ -99,7 +100,7 @@ def storing(folder: Path) -> Callable[[str], object]:
         with db.session_scope(url) as session:
             # A new title each time so nothing is deduplicated away.
             store.count += 1  # type: ignore[attr-defined]
-            return newsroom.store_article(session, parse_text(f"{store.count} {text}"))  # type: ignore[attr-defined]
+            return store_article(session, parse_text(f"{store.count} {text}"))  # type: ignore[attr-defined]
 
     store.count = 0  # type: ignore[attr-defined]
     return store

@@ -17,7 +17,7 @@ ANALYZE).
               Wall time, this process's CPU time, and each statement's time are recorded.
   idle        the same tick with nothing due: its fixed cost.
   explain     EXPLAIN ANALYZE (SQLite: EXPLAIN QUERY PLAN) of the claim and of the card claim.
-  plan        scheduler.campaign_planner.plan: new articles, the default campaign, onto the
+  plan        scheduler.newsroom.campaigns.plan: new articles, the default campaign, onto the
               50 accounts, one transaction per article (as `scheduler add --campaign` does), on the
               database that holds the posts; stopped after --plan-seconds and extrapolated.
   after plan  the first card claim (rolled back) while the statistics are still those from before
@@ -54,13 +54,17 @@ from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler import campaign_planner, db, newsroom, post_cards, publishing
+from scheduler import db, publishing
 from scheduler.articles import ParsedArticle
 from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.text import parse_text
-from scheduler.campaigns import load_campaign
 from scheduler.config import Settings, get_settings
 from scheduler.models import Account, Article, CardState, Post, PostState
+from scheduler.newsroom import campaigns
+from scheduler.newsroom.accounts import add_account
+from scheduler.newsroom.articles import store_article
+from scheduler.planning.campaigns import load_campaign
+from scheduler.publishing import post_cards
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_ARTICLES = Path("/work/shared/fixtures/articles")
@@ -180,7 +184,7 @@ class Dataset:
     def add_accounts(self, url: str) -> None:
         with db.session_scope(url) as session:
             for index in range(self.shape.accounts):
-                account = newsroom.add_account(
+                account = add_account(
                     session,
                     f"scale-{index:02d}",
                     NETWORKS[index % len(NETWORKS)],
@@ -665,7 +669,7 @@ def analyze(url: str) -> float:
 def article_texts() -> list[str]:
     files = sorted(SHARED_ARTICLES.glob("*.txt")) if SHARED_ARTICLES.is_dir() else []
     files += sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt"))
-    files.append(ROOT / "scheduler" / "demo_data" / "kardashian-white-house.txt")
+    files.append(ROOT / "scheduler" / "demo" / "data" / "kardashian-white-house.txt")
     texts: list[str] = []
     for path in files:
         body = path.read_text(encoding="utf-8")
@@ -704,7 +708,7 @@ def store_articles(url: str, articles: list[tuple[ParsedArticle, list[PullQuote]
     for start in range(0, len(articles), 100):
         with db.session_scope(url) as session:
             for parsed, quotes in articles[start : start + 100]:
-                ids.append(newsroom.store_article(session, parsed, source="bench", quotes=quotes).id)
+                ids.append(store_article(session, parsed, source="bench", quotes=quotes).id)
     return ids
 
 
@@ -785,7 +789,7 @@ def plan_articles(
     url: str, articles: list[tuple[ParsedArticle, list[PullQuote]]], now: datetime, seconds: float
 ) -> Planning:
     """Store the articles, then plan the default campaign of each onto every account, one transaction
-    per article as `scheduler add --campaign` and a feed do (campaign_planner.plan); stop after `seconds`."""
+    per article as `scheduler add --campaign` and a feed do (campaigns.plan); stop after `seconds`."""
     result = Planning()
     t0 = time.perf_counter()
     article_ids = store_articles(url, articles)
@@ -805,7 +809,7 @@ def plan_articles(
                     article = session.get(Article, article_id)
                     accounts = list(session.scalars(select(Account).order_by(Account.id)))
                     campaign = load_campaign(templates_dir, CAMPAIGN)
-                    planned = campaign_planner.plan(
+                    planned = campaigns.plan(
                         session, article, accounts, campaign, templates_dir=templates_dir, now=now
                     )
             except Exception as error:
@@ -826,7 +830,7 @@ def plan_articles_at_once(
     url: str, articles: list[tuple[ParsedArticle, list[PullQuote]]], now: datetime
 ) -> Planning:
     """Store the articles, then plan the default campaign of all of them onto every account in one
-    transaction, as `scheduler import FILE --campaign default` does (campaign_planner.plan_many)."""
+    transaction, as `scheduler import FILE --campaign default` does (campaigns.plan_many)."""
     result = Planning(at_once=True)
     t0 = time.perf_counter()
     article_ids = store_articles(url, articles)
@@ -844,7 +848,7 @@ def plan_articles_at_once(
                     select(Article).where(Article.id.in_(article_ids)).options(selectinload(Article.quotes))
                 ).all()
                 by_id = {article.id: article for article in loaded}
-                plans = campaign_planner.plan_many(
+                plans = campaigns.plan_many(
                     session,
                     [(by_id[article_id], accounts) for article_id in article_ids],
                     load_campaign(templates_dir, CAMPAIGN),

@@ -8,12 +8,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     CTE,
     ColumnElement,
@@ -34,6 +30,9 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from scheduler.config import get_settings
 from scheduler.models import Account, AccountStatus, Article, CardState, Post, PostState, UTCDateTime
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 _engines: dict[tuple[int, str], Engine] = {}
 _session_factories: dict[Engine, sessionmaker[Session]] = {}
@@ -206,7 +205,10 @@ def refresh_statistics(session: Session) -> str:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+# Alembic is imported where it is used: it takes a third of a second, and most commands never migrate.
 def _alembic_config(connection: Any) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -215,6 +217,8 @@ def _alembic_config(connection: Any) -> AlembicConfig:
 
 def upgrade_schema(url: str | None = None) -> None:
     """Create the database's tables, or bring them up to the newest migration."""
+    from alembic import command as alembic_command
+
     with get_engine(url).begin() as connection:
         alembic_command.upgrade(_alembic_config(connection), "head")
 
@@ -230,6 +234,9 @@ def sqlite_file_missing(url: str) -> bool:
 
 
 def schema_is_current(url: str | None = None) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     with get_engine(url).connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
         heads = ScriptDirectory.from_config(_alembic_config(connection)).get_heads()

@@ -7,11 +7,13 @@ from typing import Any
 
 from celery.signals import worker_process_shutdown
 
-from scheduler import db, evergreen, networks, post_cards, publishing, subscriptions, users
+from scheduler import db, networks, publishing
 from scheduler.celery_app import celery_app
 from scheduler.config import get_settings
 from scheduler.db import session_scope
 from scheduler.models import utcnow
+from scheduler.newsroom import evergreen, polling, users
+from scheduler.publishing import post_cards
 from scheduler.render.browser import shared_renderer
 
 
@@ -71,7 +73,7 @@ def reconcile_expired() -> int:
 def poll_feeds() -> int:
     """Claim the feeds due for a poll and send each to a worker, after the commit."""
     with session_scope() as session:
-        feed_ids = subscriptions.claim_due_feeds(session, now=utcnow())
+        feed_ids = polling.claim_due_feeds(session, now=utcnow())
     for feed_id in feed_ids:
         poll_feed.delay(feed_id)
     return len(feed_ids)
@@ -79,7 +81,7 @@ def poll_feeds() -> int:
 
 @celery_app.task(name="scheduler.tasks.poll_feed")
 def poll_feed(feed_id: int) -> dict[str, int]:
-    report = subscriptions.poll_feed(session_scope, feed_id)
+    report = polling.poll_feed(session_scope, feed_id)
     return report.items
 
 

@@ -9,11 +9,15 @@ import redis
 from scheduler import db
 from scheduler.config import get_settings
 from tests.httpserver import http_server  # noqa: F401  (pytest fixture)
-from tests.services import TEST_REDIS_URL, postgres_database
-from tests.web_site import site  # noqa: F401  (pytest fixture)
+from tests.services import (
+    TEST_REDIS_URL,
+    drop_templates,
+    migrated_postgres_database,
+    migrated_sqlite_database,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE_ARTICLE = REPO / "scheduler" / "demo_data" / "kardashian-white-house.txt"
+REFERENCE_ARTICLE = REPO / "scheduler" / "demo" / "data" / "kardashian-white-house.txt"
 
 
 @pytest.fixture(autouse=True)
@@ -34,12 +38,9 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 def database_url(request: pytest.FixtureRequest, isolated_settings: Path) -> Iterator[str]:
     """An initialised, empty database: a SQLite file, then a PostgreSQL database of its own."""
     if request.param == "sqlite":
-        url = f"sqlite:///{isolated_settings / 'scheduler.db'}"
-        db.upgrade_schema(url)
-        yield url
+        yield migrated_sqlite_database(isolated_settings / "scheduler.db")
     else:
-        with postgres_database() as url:
-            db.upgrade_schema(url)
+        with migrated_postgres_database() as url:
             yield url
 
 
@@ -49,3 +50,7 @@ def redis_url() -> Iterator[str]:
     client.flushdb()
     yield TEST_REDIS_URL
     client.flushdb()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_templates()

@@ -7,11 +7,15 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
-from scheduler import connections, db, newsroom
+from scheduler import db
 from scheduler.cli.common import USER_ERRORS, database, excerpt, fail, print_table, require_database
 from scheduler.config import get_settings
 from scheduler.models import Post, PostState
-from scheduler.planning import format_local, zone
+from scheduler.newsroom import connections
+from scheduler.newsroom.accounts import ensure_default_account, list_accounts
+from scheduler.newsroom.posts import get_post, list_posts
+from scheduler.newsroom.quotes import pick_quote
+from scheduler.planning.wallclock import format_local, zone
 
 
 @click.group()
@@ -31,7 +35,7 @@ def init() -> None:
     except OperationalError as error:
         fail(f"cannot open the database {settings.resolved_database_url}: {error.orig}")
     with db.session_scope() as session:
-        created = newsroom.ensure_default_account(session)
+        created = ensure_default_account(session)
     click.echo(f"database ready: {settings.resolved_database_url}")
     if created:
         click.echo(f"created the outbox account {created.name!r}: posts go to {settings.resolved_outbox_dir}")
@@ -45,7 +49,7 @@ def accounts() -> None:
 @accounts.command("list")
 def accounts_list() -> None:
     with database() as session:
-        rows = [(a.name, a.network, a.timezone) for a in newsroom.list_accounts(session)]
+        rows = [(a.name, a.network, a.timezone) for a in list_accounts(session)]
     print_table(("name", "network", "time zone"), rows)
 
 
@@ -57,7 +61,7 @@ def accounts_list() -> None:
 def posts(state: str | None, limit: int) -> None:
     """The posts, by due time, in each account's time zone."""
     with database() as session:
-        found, total = newsroom.list_posts(session, state=state, limit=limit)
+        found, total = list_posts(session, state=state, limit=limit)
         rows = [
             (
                 str(p.id),
@@ -88,8 +92,8 @@ def post(post_id: int, quote_rank: int | None) -> None:
     settings = get_settings()
     with database() as session:
         if quote_rank is not None:
-            newsroom.pick_quote(session, post_id, quote_rank, templates_dir=settings.templates_dir)
-        found = newsroom.get_post(session, post_id)
+            pick_quote(session, post_id, quote_rank, templates_dir=settings.templates_dir)
+        found = get_post(session, post_id)
         tz = zone(found.account.timezone)
         fields = [
             ("post", str(found.id)),
@@ -183,7 +187,7 @@ def worker(concurrency: int | None, beat: bool, queues: str | None, celery_args:
 @click.option("--timeout", type=float, default=45.0, show_default=True, help="seconds to wait for the post")
 def demo(timeout: float) -> None:
     """Publish the reference article end to end on the outbox account; no credentials needed."""
-    from scheduler.demo import run_demo
+    from scheduler.demo.run import run_demo
 
     try:
         code = run_demo(timeout=timeout)

@@ -9,18 +9,20 @@ from pathlib import Path
 
 import click
 
-from scheduler import campaign_planner, controls, importing, newsroom
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.quotes import pull_quotes
 from scheduler.articles.sources import read_article
-from scheduler.campaigns import Campaign, CampaignError, load_campaign
 from scheduler.cli import main
 from scheduler.cli.common import database, excerpt, fail, print_table
 from scheduler.config import get_settings
 from scheduler.models import PostState, utcnow
-from scheduler.newsroom import NewsroomError
-from scheduler.planning import format_local, zone
-from scheduler.subscriptions import fetch_policy
+from scheduler.newsroom import NewsroomError, campaigns, controls, importing
+from scheduler.newsroom.accounts import find_account
+from scheduler.newsroom.articles import store_article
+from scheduler.newsroom.feeds import fetch_policy
+from scheduler.newsroom.posts import When, add_and_schedule
+from scheduler.planning.campaigns import Campaign, CampaignError, load_campaign
+from scheduler.planning.wallclock import format_local, zone
 
 STEPS_HELP = "the post step: its template is templates/posts/<network>/<step>.txt.j2"
 
@@ -101,11 +103,11 @@ def add(
         return
     with database() as session:
         posts = [
-            newsroom.add_and_schedule(
+            add_and_schedule(
                 session,
                 parsed,
                 account_name=name,
-                when=newsroom.When(at=at, now=now, queue=queue),
+                when=When(at=at, now=now, queue=queue),
                 templates_dir=settings.templates_dir,
                 source=source,
                 step=step,
@@ -162,11 +164,11 @@ def _add_campaign(
     (after the embargo, when there is one)."""
     settings = get_settings()
     with database() as session:
-        accounts = [newsroom.find_account(session, name) for name in names or [None]]
-        article = newsroom.store_article(session, parsed, source=source)
+        accounts = [find_account(session, name) for name in names or [None]]
+        article = store_article(session, parsed, source=source)
         if embargo_until is not None:
             controls.embargo(session, article.id, embargo_until, now=utcnow())
-        planned = campaign_planner.plan(
+        planned = campaigns.plan(
             session, article, accounts, campaign, templates_dir=settings.templates_dir, now=utcnow()
         )
         rows = [

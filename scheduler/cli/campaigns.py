@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from scheduler import evergreen as evergreen_fill
-from scheduler.campaigns import CampaignError, campaign_names, load_campaign
 from scheduler.cli import accounts, main
 from scheduler.cli.common import database, excerpt, fail, print_table
 from scheduler.config import get_settings
 from scheduler.models import utcnow
-from scheduler.planning import format_local, zone
+from scheduler.newsroom import evergreen as evergreen_fill
+from scheduler.planning.campaigns import CampaignError, campaign_names, load_campaign
+from scheduler.planning.wallclock import format_local, zone
 
 
 @main.group()

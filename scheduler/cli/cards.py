@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from scheduler import newsroom, post_cards
 from scheduler.cli import accounts, main
 from scheduler.cli.common import database, fail
 from scheduler.config import get_settings
+from scheduler.newsroom import card_themes
+from scheduler.newsroom.accounts import find_account
 from scheduler.render import RenderError
 from scheduler.render.browser import CardRenderer
 from scheduler.render.card_store import CardStore, render_card
@@ -64,7 +65,7 @@ def card(
     theme = Theme()
     if account_name:
         with database() as session:
-            account = newsroom.find_account(session, account_name)
+            account = find_account(session, account_name)
             try:
                 theme = Theme.from_options(account.options.get("theme"))
             except ThemeError as error:
@@ -116,7 +117,7 @@ def accounts_theme(
         "logo": str(logo) if logo else None,
     }
     with database() as session:
-        account = newsroom.find_account(session, name)
+        account = find_account(session, name)
         current = dict(account.options.get("theme") or {})
         updated = {**current, **{key: value for key, value in changes.items() if value is not None}}
         if no_logo:
@@ -138,7 +139,7 @@ def accounts_theme(
 def _keep_logo(logo: Path) -> str:
     """A copy of the logo in the media folder, named by its hash: cards keep working if the file moves."""
     try:
-        return post_cards.keep_logo(logo.read_bytes(), logo.suffix, get_settings().resolved_media_dir)
+        return card_themes.keep_logo(logo.read_bytes(), logo.suffix, get_settings().resolved_media_dir)
     except (RenderError, OSError) as error:
         fail(f"logo {logo}: {error}")
         raise  # unreachable: fail exits

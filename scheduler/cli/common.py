@@ -12,10 +12,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from scheduler import db, newsroom
 from scheduler.articles import ArticleError
 from scheduler.config import get_settings
+from scheduler.networks.vault import VaultError
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
 from scheduler.render.cards import ThemeError
-from scheduler.vault import VaultError
 
 USER_ERRORS = (ArticleError, newsroom.NewsroomError, PlanningError, RenderError, VaultError, ThemeError)
 

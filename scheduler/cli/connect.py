@@ -7,14 +7,13 @@ from pathlib import Path
 
 import click
 
-from scheduler import connections
 from scheduler.cli import accounts, main
 from scheduler.cli.common import database, fail
 from scheduler.config import get_settings
 from scheduler.networks import NETWORKS, SECRET_FIELDS, AccountSettings
 from scheduler.networks.base import AccountCheck, AuthExpired, NetworkError
-from scheduler.newsroom import NewsroomError
-from scheduler.vault import VaultError
+from scheduler.networks.vault import VaultError
+from scheduler.newsroom import NewsroomError, connections
 
 
 @accounts.command("add")

@@ -8,14 +8,15 @@ from typing import Any
 
 import click
 
-from scheduler import controls, corrections, newsroom
 from scheduler.articles.quotes import pull_quotes
 from scheduler.cli import accounts, main
 from scheduler.cli.articles import load_article
 from scheduler.cli.common import database, excerpt
 from scheduler.config import get_settings
 from scheduler.models import Post, utcnow
-from scheduler.planning import format_local, zone
+from scheduler.newsroom import controls, corrections
+from scheduler.newsroom.accounts import find_account
+from scheduler.planning.wallclock import format_local, zone
 
 EMBARGO_HELP = "ISO 8601 with an offset (2026-12-01T09:00+01:00, or Z), or YYYY-MM-DD HH:MM in UTC"
 
@@ -218,7 +219,7 @@ def accounts_approval(name: str, needed: bool | None) -> None:
     """Show or set whether the account's new posts wait as drafts for `scheduler posts approve`."""
     with database() as session:
         if needed is None:
-            account = newsroom.find_account(session, name)
+            account = find_account(session, name)
             needed = bool(account.options.get("needs_approval"))
             drafts = None
         else:

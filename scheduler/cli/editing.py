@@ -6,12 +6,13 @@ import sys
 
 import click
 
-from scheduler import editing, newsroom
 from scheduler.cli.common import database
 from scheduler.cli.controls import posts
 from scheduler.models import utcnow
-from scheduler.newsroom import NewsroomError
-from scheduler.planning import PlanningError, format_local, parse_time, zone
+from scheduler.newsroom import NewsroomError, editing
+from scheduler.newsroom.posts import next_slot
+from scheduler.planning import PlanningError
+from scheduler.planning.wallclock import format_local, parse_time, zone
 
 
 def _report(changed: editing.Changed, done: str) -> bool:
@@ -36,7 +37,7 @@ def posts_reschedule(post_id: int, at_text: str | None, queue: bool) -> None:
         head = editing.first_part(session, post_id)
         tz = zone(head.account.timezone)
         if queue:
-            at = newsroom.next_slot(session, head.account, after=now)
+            at = next_slot(session, head.account, after=now)
         else:
             try:
                 at = parse_time(at_text or "", tz)

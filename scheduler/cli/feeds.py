@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import click
 
-from scheduler import db, newsroom, subscriptions
+from scheduler import db, newsroom
 from scheduler.articles import ArticleError
 from scheduler.cli import main
 from scheduler.cli.common import database, excerpt, fail, print_table
 from scheduler.config import get_settings
-from scheduler.planning import format_local, zone
+from scheduler.newsroom.feeds import (
+    add_feed,
+    check_campaign,
+    check_feed,
+    fetch_policy,
+    find_feed,
+    list_feeds,
+    remove_feed,
+)
+from scheduler.newsroom.polling import poll_feed
+from scheduler.planning.wallclock import format_local, zone
 
 
 @main.group()
@@ -28,16 +38,16 @@ def feeds_add(url: str, accounts: str, campaign: str | None, every: float | None
     settings = get_settings()
     title = None
     try:
-        subscriptions.check_campaign(campaign)
+        check_campaign(campaign)
     except newsroom.NewsroomError as error:
         fail(str(error))
     if not no_check:
         try:
-            title = subscriptions.check_feed(url, policy=subscriptions.fetch_policy(settings))
+            title = check_feed(url, policy=fetch_policy(settings))
         except ArticleError as error:
             fail(f"{error} (nothing saved; --no-check follows it anyway)")
     with database() as session:
-        feed = subscriptions.add_feed(
+        feed = add_feed(
             session,
             url,
             accounts.split(","),
@@ -67,7 +77,7 @@ def feeds_list() -> None:
                 str(items),
                 excerpt(feed.last_error or "", 50),
             )
-            for feed, items in subscriptions.list_feeds(session)
+            for feed, items in list_feeds(session)
         ]
     print_table(("id", "title", "url", "accounts", "campaign", "every", "polled", "items", "error"), rows)
 
@@ -77,7 +87,7 @@ def feeds_list() -> None:
 def feeds_remove(feed: str) -> None:
     """Stop following a feed; the articles and posts it brought stay."""
     with database() as session:
-        removed = subscriptions.remove_feed(session, feed)
+        removed = remove_feed(session, feed)
         click.echo(f"stopped following feed {removed.id} ({removed.url})")
 
 
@@ -86,16 +96,12 @@ def feeds_remove(feed: str) -> None:
 def feeds_poll(feed: str | None) -> None:
     """Poll one feed, or every feed, now (the beat does this on its own)."""
     with database() as session:
-        ids = (
-            [subscriptions.find_feed(session, feed).id]
-            if feed
-            else [f.id for f, _ in subscriptions.list_feeds(session)]
-        )
+        ids = [find_feed(session, feed).id] if feed else [f.id for f, _ in list_feeds(session)]
     if not ids:
         fail("no feeds are followed yet: `scheduler feeds add URL --accounts NAME`")
     failed = False
     for feed_id in ids:
-        report = subscriptions.poll_feed(db.session_scope, feed_id)
+        report = poll_feed(db.session_scope, feed_id)
         if report.error:
             failed = True
             click.echo(f"feed {feed_id}: {report.error}", err=True)

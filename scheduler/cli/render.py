@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from scheduler import newsroom
 from scheduler.cli import main
 from scheduler.cli.articles import load_article
 from scheduler.cli.common import fail
 from scheduler.config import get_settings
-from scheduler.demo_data import REFERENCE_ARTICLE, REFERENCE_URL
-from scheduler.post_cards import media_entry
+from scheduler.demo.data import REFERENCE_ARTICLE, REFERENCE_URL
+from scheduler.newsroom.articles import preview_article
+from scheduler.publishing.post_cards import media_entry
 from scheduler.render import RenderError
 from scheduler.render.browser import CardRenderer
 from scheduler.render.card_store import CardStore, render_card
@@ -48,7 +48,7 @@ def templates() -> None:
 def templates_check() -> None:
     """Compile every post template and render it for every network it serves, on the reference article."""
     settings = get_settings()
-    article = newsroom.preview_article(load_article(str(REFERENCE_ARTICLE), REFERENCE_URL))
+    article = preview_article(load_article(str(REFERENCE_ARTICLE), REFERENCE_URL))
     report = check_templates(settings.templates_dir, article)
     for problem in report.problems:
         click.echo(str(problem), err=True)
@@ -75,7 +75,7 @@ def preview(
 ) -> None:
     """What each network would get for each step: the text, its counted length and limit, and the card."""
     settings = get_settings()
-    article = newsroom.preview_article(load_article(source, url))
+    article = preview_article(load_article(source, url))
     results = []
     with CardRenderer(settings.chromium_path) as renderer:
         for network in networks or NETWORKS:

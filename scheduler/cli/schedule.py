@@ -6,12 +6,13 @@ from datetime import date, datetime, timedelta
 
 import click
 
-from scheduler import newsroom, slots_service
-from scheduler.budgets import DEFAULT_BUDGETS, budget_options, span
 from scheduler.cli import accounts, main
 from scheduler.cli.common import database, excerpt
 from scheduler.models import Account, utcnow
-from scheduler.planning import DEFAULT_SLOTS, WEEKDAYS, WeeklySlots, local_to_utc, zone
+from scheduler.newsroom.accounts import find_account
+from scheduler.planning import account_calendar
+from scheduler.planning.budgets import DEFAULT_BUDGETS, budget_options, span
+from scheduler.planning.wallclock import DEFAULT_SLOTS, WEEKDAYS, WeeklySlots, local_to_utc, zone
 
 
 @accounts.command("slots")
@@ -21,10 +22,10 @@ from scheduler.planning import DEFAULT_SLOTS, WEEKDAYS, WeeklySlots, local_to_ut
 def accounts_slots(name: str, spec: str | None, to_default: bool) -> None:
     """Show the account's posting slots (local times in its zone), or set them."""
     with database() as session:
-        account = newsroom.find_account(session, name)
+        account = find_account(session, name)
         if spec is not None or to_default:
-            slots_service.set_slots(account, None if to_default else spec)
-        _show_slots(account, slots_service.account_slots(account))
+            account_calendar.set_slots(account, None if to_default else spec)
+        _show_slots(account, account_calendar.account_slots(account))
 
 
 def _show_slots(account: Account, slots: WeeklySlots) -> None:
@@ -46,12 +47,12 @@ def _show_slots(account: Account, slots: WeeklySlots) -> None:
 def accounts_budget(name: str, min_gap: float | None, max_per_day: int | None, to_default: bool) -> None:
     """Show the account's posting budget, or change it; what is not set is the network's default."""
     with database() as session:
-        account = newsroom.find_account(session, name)
+        account = find_account(session, name)
         if to_default:
-            slots_service.set_budget(account, None)
+            account_calendar.set_budget(account, None)
         if min_gap is not None or max_per_day is not None:
-            slots_service.set_budget(account, budget_options(min_gap, max_per_day))
-        budget = slots_service.budget_of(account)
+            account_calendar.set_budget(account, budget_options(min_gap, max_per_day))
+        budget = account_calendar.budget_of(account)
         own = account.options.get("budget") or {}
         default = f"({account.network} default)"
         gap_note = "" if own.get("min_gap_minutes") is not None else f"  {default}"
@@ -70,8 +71,8 @@ def accounts_budget(name: str, min_gap: float | None, max_per_day: int | None, t
 def accounts_timezone(name: str, zone_name: str) -> None:
     """Move the account to another IANA zone: its slots keep their local times there."""
     with database() as session:
-        account = newsroom.find_account(session, name)
-        slots_service.set_timezone(account, zone_name)
+        account = find_account(session, name)
+        account_calendar.set_timezone(account, zone_name)
         click.echo(
             f"{account.name} now posts in {account.timezone}; posts already scheduled keep their times "
             "(`scheduler queue` shows them)"
@@ -90,15 +91,15 @@ def accounts_timezone(name: str, zone_name: str) -> None:
 def queue(name: str, days: int, from_day: datetime | None) -> None:
     """The account's coming slots, each with its post or free, and posts at other times, by local day."""
     with database() as session:
-        account = newsroom.find_account(session, name)
+        account = find_account(session, name)
         tz = zone(account.timezone)
         start = local_to_utc(from_day, tz) if from_day else utcnow()
         end = local_to_utc(start.astimezone(tz).replace(tzinfo=None) + timedelta(days=days), tz)
-        entries = slots_service.coming(session, account, start=start, end=end)
+        entries = account_calendar.coming(session, account, start=start, end=end)
         spec = account.options.get("slots") or f"{DEFAULT_SLOTS} (default)"
         click.echo(
             f"{account.name} ({account.network}, {account.timezone}): slots {spec}; "
-            f"{slots_service.budget_of(account).describe()}"
+            f"{account_calendar.budget_of(account).describe()}"
         )
         rows: dict[date, list[tuple[str, ...]]] = {}
         day = start.astimezone(tz).date()

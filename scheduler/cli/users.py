@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from scheduler import users
 from scheduler.cli import main
 from scheduler.cli.common import database, fail, print_table, require_database
 from scheduler.config import get_settings
 from scheduler.models import Role, User
-from scheduler.planning import format_local, zone
+from scheduler.newsroom import users
+from scheduler.planning.wallclock import format_local, zone
 
 
 @main.group("users")

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import tweepy
-from twitter_text import extract_urls_with_indices
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.exceptions import SSLError as TLSError
 
@@ -271,6 +270,8 @@ def shape(text: str, expanded: Mapping[str, Mapping[str, Any]] | None = None) ->
     adds a t.co link to the media of a post: so links are compared by where they lead, as X's
     entities say, and a t.co link X gives no entity for matches any link.
     """
+    from twitter_text import extract_urls_with_indices  # on first use: importing it takes a second
+
     text = unicodedata.normalize("NFC", text)
     pieces: list[str] = []
     links: list[str | None] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.atomic import write_atomically
+from scheduler.render.atomic import write_atomically
 from scheduler.render.browser import CardRenderer
 from scheduler.render.cards import CardPage
 

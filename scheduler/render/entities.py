@@ -30,7 +30,6 @@ from __future__ import annotations
 from typing import Any
 
 import regex
-from twitter_text import extract_urls_with_indices
 
 # --- js/src/regexp ---------------------------------------------------------------------------------
 
@@ -143,6 +142,8 @@ def extract_hashtags_with_indices(text: str, *, check_url_overlap: bool = True) 
         tags.append({"hashtag": match.group(3), "indices": [match.start(2), match.end(3)]})
 
     if check_url_overlap and tags:
+        from twitter_text import extract_urls_with_indices  # on first use: importing it takes a second
+
         urls = extract_urls_with_indices(text)
         if urls:
             entities = _remove_overlapping_entities(tags + urls)

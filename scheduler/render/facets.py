@@ -10,11 +10,10 @@ the short link shown here is what counts (see `scheduler.render.length`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import regex
-from twitter_text.regexp.valid_cctld import valid_cctld
-from twitter_text.regexp.valid_gtld import valid_gtld
 
 # A link is shown as host + path, at most this many grapheme clusters with the "…" (the host is never cut).
 SHORT_LINK_GRAPHEMES = 30
@@ -40,9 +39,19 @@ _TAG = regex.compile(
 )
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
 _LINK_TRAILING = regex.compile(r"[.,;:!?]$")
+
+
 # Bluesky checks a domain against IANA's list of top-level domains (the `tlds` npm package); twitter-text
-# ships the same list as a regular expression. Like Bluesky's check, it is case-sensitive.
-_TLD = regex.compile(rf"(?:{valid_gtld.pattern}|{valid_cctld.pattern})")
+# ships the same list as a regular expression. Like Bluesky's check, it is case-sensitive. Compiled on
+# first use: importing twitter_text and compiling the list takes long enough to slow every start.
+@cache
+def _tld() -> regex.Pattern[str]:
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+
+    return regex.compile(rf"(?:{valid_gtld.pattern}|{valid_cctld.pattern})")
+
+
 _SCHEME = regex.compile(r"^https?://", regex.IGNORECASE)
 _WWW = regex.compile(r"^www\.(?=[^/?#]*\.)", regex.IGNORECASE)
 _GRAPHEME = regex.compile(r"\X")
@@ -112,7 +121,7 @@ def short_link(url: str) -> str:
 def _is_valid_domain(domain: str) -> bool:
     """detection.ts isValidDomain: the last label is a known top-level domain."""
     head, dot, tld = domain.rpartition(".")
-    return bool(head and dot and _TLD.fullmatch(tld))
+    return bool(head and dot and _tld().fullmatch(tld))
 
 
 def _links(text: str) -> list[_Entity]:

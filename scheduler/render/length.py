@@ -4,14 +4,9 @@ written, not refused at 9 a.m. with nobody watching."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import regex
-from twitter_text.regexp.latin_accent_chars import latin_accent_chars
-from twitter_text.regexp.valid_domain import valid_domain
-from twitter_text.regexp.valid_tco_url import valid_tco_url
-from twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_parens
-from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
 
 from scheduler.render.facets import bluesky_text
 from scheduler.render.x_length import x_length
@@ -104,36 +99,57 @@ def graphemes(text: str) -> int:
 
 # Ruby's [[:word:]]: letters, marks, decimal digits, connector punctuation.
 _WORD = r"\p{L}\p{M}\p{Nd}\p{Pc}"
-# Mastodon's unicode additions to query characters (twitter_regex.rb UCHARS).
-_UCHARS = (
-    r"\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
-    r"\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
-    r"\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
-    r"\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
-    r"\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
-)
-_PATH_CHAR = r"[^\p{White_Space}<>()?]"
-_BALANCED_PARENS = rf"\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\)"
-# Mastodon redefines the ending characters before the parentheses, so they keep twitter-text's.
-_PATH_END = (
-    rf"""(?:[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|(?:{valid_url_balanced_parens.pattern}))"""
-)
-_PATH = rf"(?:(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?:{_PATH_CHAR}+/))"
-_QUERY_CHAR = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{_UCHARS}]"
-_QUERY_END = rf"[a-z0-9_&=#/\-{_UCHARS}]"
-_MASTODON_URL = regex.compile(
-    rf"(?P<before>{valid_url_preceding_chars.pattern})"
-    rf"(?P<url>(?P<protocol>(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://)?"
-    rf"(?P<domain>{valid_domain.pattern})"
-    rf"(?::[0-9]+)?"
-    rf"(?:/{_PATH}*)?"
-    rf"(?:\?{_QUERY_CHAR}*{_QUERY_END})?)",
-    regex.IGNORECASE,
-)
 _MASTODON_MENTION = regex.compile(
     rf"(?<![=/{_WORD}])@(?P<account>(?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@[{_WORD}]+(?:[.-]+[{_WORD}]+)*)?)"
 )
-_MENTION_END = regex.compile(rf"[@＠]|[{latin_accent_chars.pattern}]|://")  # twitter-text end_mention_match
+
+
+@dataclass(frozen=True)
+class _MastodonPatterns:
+    url: regex.Pattern[str]
+    mention_end: regex.Pattern[str]  # twitter-text end_mention_match
+    tco: regex.Pattern[str]
+
+
+@cache
+def _mastodon_patterns() -> _MastodonPatterns:
+    """Built on first use from twitter-text's expressions (importing twitter_text takes about a second)."""
+    from twitter_text.regexp.latin_accent_chars import latin_accent_chars
+    from twitter_text.regexp.valid_domain import valid_domain
+    from twitter_text.regexp.valid_tco_url import valid_tco_url
+    from twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_parens
+    from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
+
+    # Mastodon's unicode additions to query characters (twitter_regex.rb UCHARS).
+    uchars = (
+        r"\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+        r"\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+        r"\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+        r"\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+        r"\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+    )
+    path_char = r"[^\p{White_Space}<>()?]"
+    balanced_parens = rf"\((?:{path_char}+|(?:{path_char}*\({path_char}+\){path_char}*))\)"
+    # Mastodon redefines the ending characters before the parentheses, so they keep twitter-text's.
+    path_end = (
+        rf"""(?:[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|(?:{valid_url_balanced_parens.pattern}))"""
+    )
+    path = rf"(?:(?:{path_char}*(?:{balanced_parens}{path_char}*)*{path_end})|(?:{path_char}+/))"
+    query_char = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{uchars}]"
+    query_end = rf"[a-z0-9_&=#/\-{uchars}]"
+    url = regex.compile(
+        rf"(?P<before>{valid_url_preceding_chars.pattern})"
+        rf"(?P<url>(?P<protocol>(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://)?"
+        rf"(?P<domain>{valid_domain.pattern})"
+        rf"(?::[0-9]+)?"
+        rf"(?:/{path}*)?"
+        rf"(?:\?{query_char}*{query_end})?)",
+        regex.IGNORECASE,
+    )
+    mention_end = regex.compile(rf"[@＠]|[{latin_accent_chars.pattern}]|://")
+    return _MastodonPatterns(url, mention_end, valid_tco_url)
+
+
 _BLANK = regex.compile(r"\p{White_Space}*")
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
@@ -181,11 +197,12 @@ _NOT_ASCII_SPACE = regex.compile(r"[^ \t\n\r\f\v]+")
 def _urls_in(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """The URLs with a scheme that the regex finds in text[start:end], scanning from `start`."""
     found = []
-    for match in _MASTODON_URL.finditer(text, start, end):
+    patterns = _mastodon_patterns()
+    for match in patterns.url.finditer(text, start, end):
         if match.group("protocol") is None:
             continue  # a bare domain is counted as text
         url, url_start, url_end = match.group("url"), match.start("url"), match.end("url")
-        tco = valid_tco_url.match(url)
+        tco = patterns.tco.match(url)
         if tco:  # a t.co URL ends with its slug
             if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                 continue
@@ -211,7 +228,7 @@ def _mastodon_mentions(text: str) -> list[tuple[int, int, str]]:
         return []
     found = []
     for match in _MASTODON_MENTION.finditer(text):
-        if _MENTION_END.match(text, match.end()):
+        if _mastodon_patterns().mention_end.match(text, match.end()):
             continue
         username, _, domain = match.group("account").partition("@")
         if len(domain) > _MAX_DOMAIN_LENGTH:

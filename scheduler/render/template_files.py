@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.atomic import write_atomically
 from scheduler.render import RenderError
+from scheduler.render.atomic import write_atomically
 from scheduler.render.cards import DEFAULT_SIZE, CardPage, Theme, card_page
 from scheduler.render.checks import NETWORKS, check_templates, sample_card_content
 from scheduler.render.posts import STEPS, RenderedPost, render_post

@@ -18,10 +18,10 @@ from pydantic import (
 )
 from sqlalchemy.orm import Session
 
-from scheduler import controls, newsroom
 from scheduler.config import get_settings
 from scheduler.models import Account, Post, utcnow
-from scheduler.newsroom import NewsroomError
+from scheduler.newsroom import NewsroomError, accounts, controls
+from scheduler.newsroom.accounts import find_account
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
 
 
@@ -144,7 +144,7 @@ class Resumed(BaseModel):
 
 def account_named(session: Session, name: str) -> Account:
     try:
-        return newsroom.find_account(session, name)
+        return find_account(session, name)
     except NewsroomError as error:
         raise HTTPException(404, str(error)) from None
 
@@ -157,7 +157,7 @@ def me(viewer: Viewer = api_viewer("view")) -> Me:
 
 @router.get("/accounts", tags=["accounts"])
 def list_accounts(viewer: Viewer = api_viewer("view"), session: Session = DATABASE) -> list[AccountOut]:
-    return [AccountOut.model_validate(account) for account in newsroom.list_accounts(session)]
+    return [AccountOut.model_validate(account) for account in accounts.list_accounts(session)]
 
 
 @router.get("/accounts/{name}", tags=["accounts"], responses={404: {"description": "no such account"}})

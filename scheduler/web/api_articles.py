@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
-from scheduler import newsroom
 from scheduler.articles import ArticleError
 from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.sources import read_page, read_pasted
 from scheduler.models import Article
+from scheduler.newsroom import articles
+from scheduler.newsroom.articles import find_stored, list_article_posts, store_article
 from scheduler.web.api import MAX_ID, NO_NUL, PostOut, known_query_parameters
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
 
@@ -94,7 +95,7 @@ class ArticleRequest(BaseModel):
 
 
 def _detail(session: Session, article: Article) -> ArticleOut:
-    posts, _ = newsroom.list_article_posts(session, article.id)
+    posts, _ = list_article_posts(session, article.id)
     return ArticleOut(
         **ArticleSummary.of(article).model_dump(),
         summary=article.summary,
@@ -128,8 +129,8 @@ def add_article(
             )
     except ArticleError as error:
         raise HTTPException(422, str(error)) from None
-    before = newsroom.find_stored(session, parsed)
-    article = before or newsroom.store_article(session, parsed, source="api")
+    before = find_stored(session, parsed)
+    article = before or store_article(session, parsed, source="api")
     if before is not None:
         response.status_code = 200
     return Created(created=before is None, article=_detail(session, article))
@@ -146,7 +147,7 @@ def list_articles(
     session: Session = DATABASE,
 ) -> ArticlePage:
     """Articles, newest first."""
-    found, total = newsroom.list_articles(session, search=q, limit=limit, offset=offset)
+    found, total = articles.list_articles(session, search=q, limit=limit, offset=offset)
     return ArticlePage(total=total, articles=[ArticleSummary.of(article) for article in found])
 
 

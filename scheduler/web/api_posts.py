@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.orm import Session
 
-from scheduler import controls, editing, newsroom, users
 from scheduler.models import Article, Post, PostState, utcnow
-from scheduler.newsroom import NewsroomError
+from scheduler.newsroom import NewsroomError, controls, editing, posts, users
+from scheduler.newsroom.posts import When, due_time, get_post, schedule_post, thread_of
 from scheduler.render import RenderError
 from scheduler.web.api import MAX_ID, NO_NUL, PostId, PostOut, UtcTime, account_named, known_query_parameters
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
@@ -96,7 +96,7 @@ NO_POST = {404: {"description": "no such post"}}
 
 def _post(session: Session, post_id: int) -> Post:
     try:
-        return newsroom.get_post(session, post_id)
+        return get_post(session, post_id)
     except NewsroomError as error:
         raise HTTPException(404, str(error)) from None
 
@@ -115,7 +115,7 @@ def list_posts(
     """Posts by due time, filtered by state, account and due time (from, inclusive; before, exclusive)."""
     if account is not None:
         account_named(session, account)
-    found, total = newsroom.list_posts(
+    found, total = posts.list_posts(
         session,
         state=state.value if state else None,
         account=account,
@@ -154,12 +154,12 @@ def create_post(
     try:
         with session.begin_nested():
             at = body.at.isoformat() if body.at is not None else None
-            when = newsroom.When(at=at, now=body.now, queue=at is None and not body.now)
-            post = newsroom.schedule_post(
+            when = When(at=at, now=body.now, queue=at is None and not body.now)
+            post = schedule_post(
                 session,
                 article,
                 account,
-                due_at=newsroom.due_time(session, when, account, now=now),
+                due_at=due_time(session, when, account, now=now),
                 templates_dir=request.app.state.settings.templates_dir,
                 step=body.step,
                 text=body.text,
@@ -167,7 +167,7 @@ def create_post(
                 card=body.card,
                 card_size=body.card_size,
             )
-            thread = newsroom.thread_of(session, post)
+            thread = thread_of(session, post)
             for part in thread:
                 part.created_by_id = viewer.id
     except (NewsroomError, RenderError) as error:

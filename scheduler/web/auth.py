@@ -14,10 +14,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from scheduler import db, users
+from scheduler import db
 from scheduler.config import Settings
 from scheduler.models import User
-from scheduler.vault import GENERATE_COMMAND
+from scheduler.networks.vault import GENERATE_COMMAND
+from scheduler.newsroom import users
 
 SESSION_COOKIE = "scheduler_session"
 CSRF_FIELD = "csrf_token"

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from scheduler import overview, users
 from scheduler.models import utcnow
-from scheduler.planning import format_local, zone
+from scheduler.newsroom import overview, users
+from scheduler.planning.wallclock import format_local, zone
 from scheduler.web.auth import (
     CSRF_FIELD,
     DATABASE,

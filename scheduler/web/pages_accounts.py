@@ -14,16 +14,18 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import connections, controls, newsroom, post_cards, slots_service
-from scheduler.budgets import DEFAULT_BUDGETS, BudgetError, budget_options
 from scheduler.models import Account, utcnow
 from scheduler.networks import NETWORKS, SECRET_FIELDS, AccountSettings
 from scheduler.networks.base import NetworkError
-from scheduler.newsroom import NewsroomError
-from scheduler.planning import DEFAULT_SLOTS, WEEKDAYS, PlanningError
+from scheduler.networks.vault import VaultError
+from scheduler.newsroom import NewsroomError, card_themes, connections, controls
+from scheduler.newsroom.accounts import find_account, list_accounts
+from scheduler.planning import PlanningError, account_calendar
+from scheduler.planning.budgets import DEFAULT_BUDGETS, BudgetError, budget_options
+from scheduler.planning.wallclock import DEFAULT_SLOTS, WEEKDAYS
+from scheduler.publishing import post_cards
 from scheduler.render import RenderError
 from scheduler.render.cards import Theme, ThemeError
-from scheduler.vault import VaultError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import not_found, page
 
@@ -45,7 +47,7 @@ MAX_LOGO_BYTES = 2_000_000
 
 def _find(session: Session, name: str) -> Account | None:
     try:
-        return newsroom.find_account(session, name)
+        return find_account(session, name)
     except NewsroomError:
         return None
 
@@ -64,7 +66,7 @@ def _show_list(
         "accounts.html",
         viewer,
         status_code=status_code,
-        accounts=newsroom.list_accounts(session),
+        accounts=list_accounts(session),
         networks=NETWORKS,
         secret_fields=SECRET_FIELDS,
         now=utcnow(),
@@ -87,14 +89,14 @@ def _show(
         theme, theme_problem = post_cards.account_theme(account), None
     except (ThemeError, RenderError) as problem:
         theme, theme_problem = Theme(), str(problem)
-    budget = slots_service.budget_of(account)
+    budget = account_calendar.budget_of(account)
     return page(
         request,
         "account.html",
         viewer,
         status_code=status_code,
         account=account,
-        slots=slots_service.account_slots(account),
+        slots=account_calendar.account_slots(account),
         weekdays=WEEKDAYS,
         own_slots=account.options.get("slots") or "",
         default_slots=DEFAULT_SLOTS,
@@ -202,15 +204,15 @@ def change_schedule(
     try:
         with session.begin_nested():
             if timezone.strip() and timezone.strip() != account.timezone:
-                slots_service.set_timezone(account, timezone.strip())
-            slots_service.set_slots(account, slots.strip() or None)
+                account_calendar.set_timezone(account, timezone.strip())
+            account_calendar.set_slots(account, slots.strip() or None)
             gap, per_day = (
                 _number(min_gap_minutes, float, "minimum gap"),
                 _number(max_per_day, int, "posts a day"),
             )
-            slots_service.set_budget(account, None)
+            account_calendar.set_budget(account, None)
             if gap is not None or per_day is not None:
-                slots_service.set_budget(account, budget_options(gap, per_day))
+                account_calendar.set_budget(account, budget_options(gap, per_day))
             controls.set_approval(session, account.name, needs_approval)
     except REFUSED as error:
         session.expire_all()
@@ -256,11 +258,11 @@ async def change_theme(
             if len(data) > MAX_LOGO_BYTES:
                 raise ThemeError(f"the logo is over {MAX_LOGO_BYTES:,} bytes; use a smaller image")
             suffix = "." + logo.filename.rsplit(".", 1)[-1] if "." in logo.filename else ".png"
-            changes["logo"] = post_cards.keep_logo(
+            changes["logo"] = card_themes.keep_logo(
                 data, suffix, request.app.state.settings.resolved_media_dir
             )
         with session.begin_nested():
-            post_cards.change_theme(account, changes, remove_logo=remove_logo and "logo" not in changes)
+            card_themes.change_theme(account, changes, remove_logo=remove_logo and "logo" not in changes)
     except REFUSED as error:
         session.expire_all()
         return _show(request, session, viewer, account, error=f"Theme not changed: {error}", status_code=422)

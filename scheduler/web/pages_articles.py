@@ -10,12 +10,22 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import newsroom
 from scheduler.articles import ArticleError
 from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.sources import read_page, read_pasted
 from scheduler.models import Account, Article, Quote, utcnow
-from scheduler.newsroom import NewsroomError, When
+from scheduler.newsroom import NewsroomError, quotes
+from scheduler.newsroom.accounts import find_account, list_accounts
+from scheduler.newsroom.articles import campaign_status, list_article_posts, list_articles, store_article
+from scheduler.newsroom.posts import (
+    When,
+    choose_quote,
+    due_time,
+    next_slot,
+    render_for,
+    schedule_post,
+    thread_of,
+)
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError, length
 from scheduler.render.cards import card_template_names
@@ -39,13 +49,13 @@ def articles(
     viewer: Viewer = page_viewer("view"),
     session: Session = DATABASE,
 ) -> Response:
-    found, total = newsroom.list_articles(session, search=q[:200], limit=PAGE_SIZE, offset=max(offset, 0))
+    found, total = list_articles(session, search=q[:200], limit=PAGE_SIZE, offset=max(offset, 0))
     return page(
         request,
         "articles.html",
         viewer,
         articles=found,
-        status=newsroom.campaign_status(session, [a.id for a in found]),
+        status=campaign_status(session, [a.id for a in found]),
         total=total,
         q=q,
         offset=offset,
@@ -75,20 +85,20 @@ async def add_article(
         else:
             raise ArticleError("give the article's web address, paste its text, or choose a file")
     except ArticleError as error:
-        found, total = newsroom.list_articles(session, limit=PAGE_SIZE)
+        found, total = list_articles(session, limit=PAGE_SIZE)
         return page(
             request,
             "articles.html",
             viewer,
             status_code=422,
             articles=found,
-            status=newsroom.campaign_status(session, [a.id for a in found]),
+            status=campaign_status(session, [a.id for a in found]),
             total=total,
             q="",
             offset=0,
             error=str(error),
         )
-    article = newsroom.store_article(session, parsed, source="web")
+    article = store_article(session, parsed, source="web")
     return RedirectResponse(f"/articles/{article.id}", status_code=303)
 
 
@@ -124,20 +134,20 @@ def previews(
     templates_dir = request.app.state.settings.templates_dir
     now = utcnow()
     made = []
-    for account in newsroom.list_accounts(session):
+    for account in list_accounts(session):
         shown = []
         for step in STEPS:
-            quote = (picked or newsroom.choose_quote(session, article, account)) if step == "quote" else None
+            quote = (picked or choose_quote(session, article, account)) if step == "quote" else None
             card = STEP_CARDS.get(step)
             try:
                 if step == "quote" and quote is None:
                     raise NewsroomError("no pull quote with a known speaker for this article")
-                rendered = newsroom.render_for(templates_dir, article, account, step, quote)
+                rendered = render_for(templates_dir, article, account, step, quote)
                 shown.append(Preview(account, step, quote, rendered, None, card))
             except (RenderError, NewsroomError) as error:
                 shown.append(Preview(account, step, quote, None, str(error), None))
         try:
-            slot, problem = newsroom.next_slot(session, account, after=now), None
+            slot, problem = next_slot(session, account, after=now), None
         except PlanningError as error:
             slot, problem = None, str(error)
         made.append(AccountPreviews(account, slot, problem, shown))
@@ -168,7 +178,7 @@ def _show(
 ) -> Response:
     """The article's page (with the quote the editor picked), with `error` above it when a form of it
     was refused."""
-    posts, _ = newsroom.list_article_posts(session, article.id)
+    posts, _ = list_article_posts(session, article.id)
     return page(
         request,
         "article.html",
@@ -178,7 +188,7 @@ def _show(
         picked=picked,
         accounts_previews=previews(request, session, article, picked),
         posts=posts,
-        accounts=newsroom.list_accounts(session),
+        accounts=list_accounts(session),
         steps=STEPS,
         cards=card_template_names(request.app.state.settings.templates_dir),
         error=error,
@@ -221,12 +231,12 @@ def schedule_from_article(
     picked = picked_quote(article, quote)
     try:
         with session.begin_nested():  # all of it or nothing, and the page shown again on the same transaction
-            chosen = newsroom.find_account(session, account or None)
+            chosen = find_account(session, account or None)
             if step not in STEPS:
                 raise NewsroomError(f"unknown step {step!r}: choose one of {', '.join(STEPS)}")
             moment = When(at=at or None) if when == "at" else When(now=when == "now", queue=when == "queue")
-            due = newsroom.due_time(session, moment, chosen, now=utcnow())
-            post = newsroom.schedule_post(
+            due = due_time(session, moment, chosen, now=utcnow())
+            post = schedule_post(
                 session,
                 article,
                 chosen,
@@ -237,7 +247,7 @@ def schedule_from_article(
                 quote=picked,
                 card=card or None,
             )
-            for part in newsroom.thread_of(session, post):
+            for part in thread_of(session, post):
                 part.created_by_id = viewer.id
     except (NewsroomError, RenderError) as error:
         return _show(request, session, viewer, article, picked=picked, error=str(error), status_code=422)
@@ -260,7 +270,7 @@ def edit_quote(
         return _no_article(request, viewer, article_id)
     try:
         with session.begin_nested():
-            newsroom.edit_quote(
+            quotes.edit_quote(
                 session,
                 article,
                 quote_id,
@@ -283,7 +293,7 @@ def count_text(
 ) -> JSONResponse:
     """The live counter's question: how long the text is as the account's network counts it."""
     try:
-        chosen = newsroom.find_account(session, account or None)
+        chosen = find_account(session, account or None)
     except NewsroomError as error:
         return JSONResponse({"error": str(error)}, status_code=404)
     max_characters = chosen.options.get("max_characters")

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import editing, newsroom, slots_service, users
 from scheduler.models import Account, utcnow
-from scheduler.planning import PlanningError, parse_time, zone
+from scheduler.newsroom import editing, users
+from scheduler.newsroom.accounts import list_accounts
+from scheduler.planning import PlanningError, account_calendar
+from scheduler.planning.wallclock import parse_time, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
 from scheduler.web.pages_posts import change_post
@@ -23,7 +25,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 @dataclass(frozen=True)
 class Day:
     day: date
-    entries: list[slots_service.Entry]
+    entries: list[account_calendar.Entry]
 
 
 def week_start(day: date) -> date:
@@ -32,9 +34,9 @@ def week_start(day: date) -> date:
 
 def week_of(session: Session, account: Account, monday: date) -> list[Day]:
     """The account's slots and posts on the seven local days from `monday`."""
-    start = slots_service.local_day_start(monday, account.timezone)
-    end = slots_service.local_day_start(monday + timedelta(days=7), account.timezone)
-    entries = slots_service.coming(session, account, start=start, end=end)
+    start = account_calendar.local_day_start(monday, account.timezone)
+    end = account_calendar.local_day_start(monday + timedelta(days=7), account.timezone)
+    entries = account_calendar.coming(session, account, start=start, end=end)
     tz = zone(account.timezone)
     days = [Day(monday + timedelta(days=n), []) for n in range(7)]
     for entry in entries:
@@ -57,7 +59,7 @@ def calendar(
     viewer: Viewer = page_viewer("view"),
     session: Session = DATABASE,
 ) -> Response:
-    accounts = newsroom.list_accounts(session)
+    accounts = list_accounts(session)
     if not accounts:
         return page(
             request,

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import newsroom, post_cards
 from scheduler.models import Article, Post, Quote
 from scheduler.newsroom import NewsroomError
+from scheduler.newsroom.accounts import find_account
+from scheduler.publishing import post_cards
 from scheduler.render import RenderError
 from scheduler.render.browser import CardRenderer, ChromiumMissing
 from scheduler.render.card_store import CardStore, StoredCard, render_card
@@ -82,7 +83,7 @@ def article_card(
     if picked is not None and picked.article_id != article.id:
         picked = None
     try:
-        chosen = newsroom.find_account(session, account or None)
+        chosen = find_account(session, account or None)
         card = post_cards.article_card(settings.templates_dir, article, chosen, template, picked)
         stored = request.app.state.card_previews.render(card.page)
     except ChromiumMissing as error:

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import controls, editing, newsroom, users
 from scheduler.models import Post, utcnow
-from scheduler.newsroom import NewsroomError
+from scheduler.newsroom import NewsroomError, controls, editing, users
+from scheduler.newsroom.posts import get_post, thread_of
 from scheduler.planning import PlanningError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import not_found, page
@@ -22,7 +22,7 @@ def find_post(session: Session, post_id: int) -> Post | None:
     if not 0 < post_id < 2**31:
         return None
     try:
-        return newsroom.get_post(session, post_id)
+        return get_post(session, post_id)
     except NewsroomError:
         return None
 
@@ -46,7 +46,7 @@ def show(
         viewer,
         status_code=status_code,
         post=post,
-        thread=newsroom.thread_of(session, post),
+        thread=thread_of(session, post),
         may_change=viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id),
         may_approve=viewer.may("approve"),
         notice=notice,

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import newsroom
 from scheduler.models import Article
+from scheduler.newsroom.articles import article_view, list_articles
 from scheduler.render import RenderError
 from scheduler.render.browser import ChromiumMissing
 from scheduler.render.template_files import (
@@ -54,9 +54,9 @@ def templates_list(request: Request, viewer: Viewer = page_viewer("admin")) -> R
 def _article_for(session: Session, article_id: int) -> tuple[ArticleView, Article | None]:
     article = session.get(Article, article_id) if 0 < article_id < 2**31 else None
     if article is None:
-        found, _ = newsroom.list_articles(session, limit=1)
+        found, _ = list_articles(session, limit=1)
         article = found[0] if found else None
-    return (newsroom.article_view(article), article) if article is not None else (SAMPLE_ARTICLE, None)
+    return (article_view(article), article) if article is not None else (SAMPLE_ARTICLE, None)
 
 
 def _editor(
@@ -85,7 +85,7 @@ def _editor(
         error = error or f"the card cannot be drawn here: {problem}"
     except RenderError as problem:
         error = error or str(problem)
-    articles, _ = newsroom.list_articles(session, limit=50)
+    articles, _ = list_articles(session, limit=50)
     return page(
         request,
         "template.html",

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from scheduler import users
 from scheduler.models import Role, User
-from scheduler.users import UserError
+from scheduler.newsroom import users
+from scheduler.newsroom.users import UserError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import not_found, page
 

@@ -26,10 +26,10 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from scheduler import db, networks, newsroom, publishing, vault
+from scheduler import db, networks, publishing
 from scheduler.config import Settings, get_settings
 from scheduler.models import Account, Attempt, Post, PostState, utcnow
-from scheduler.networks import AccountSettings, bluesky
+from scheduler.networks import AccountSettings, bluesky, vault
 from scheduler.networks.base import (
     AccountCheck,
     AuthExpired,
@@ -42,6 +42,7 @@ from scheduler.networks.base import (
     Receipt,
     Transient,
 )
+from scheduler.newsroom import accounts
 from scheduler.publishing import Outcome
 from tests.peers.bluesky_pds import LocalPds, PdsAccount, running_pds
 from tests.peers.fault_proxy import Drop, FaultProxy, RateLimit, Slow, Status, fault_proxy
@@ -374,7 +375,7 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
 def add_account(sessions, service: str, account: PdsAccount, secret_key: str) -> int:
     with sessions() as session:
         options = {"handle": account.handle, "service": service}
-        row = newsroom.add_account(session, "sky", "bluesky", "UTC", options)
+        row = accounts.add_account(session, "sky", "bluesky", "UTC", options)
         row.secrets = vault.seal({"app_password": account.app_password}, secret_key)
         session.flush()
         return row.id

@@ -18,10 +18,10 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from scheduler import connections, db, networks, newsroom, publishing, vault
+from scheduler import db, networks, publishing
 from scheduler.config import Settings, get_settings
 from scheduler.models import Account, Attempt, Post, PostState, utcnow
-from scheduler.networks import AccountSettings
+from scheduler.networks import AccountSettings, vault
 from scheduler.networks.base import (
     AuthExpired,
     Media,
@@ -32,6 +32,8 @@ from scheduler.networks.base import (
     Transient,
 )
 from scheduler.networks.mastodon import MastodonNetwork, connect, html_to_text
+from scheduler.newsroom import connections
+from scheduler.newsroom.accounts import add_account
 from scheduler.publishing import Outcome
 from tests.peers.mastodon_server import TOKEN, MastodonServer
 
@@ -413,7 +415,7 @@ def settings(monkeypatch: pytest.MonkeyPatch, isolated_settings: Path) -> Iterat
 def sessions(database_url: str, settings: Settings, mastodon_server: MastodonServer) -> Sessions:
     sessions = lambda: db.session_scope(database_url)  # noqa: E731
     with sessions() as session:
-        account = newsroom.add_account(
+        account = add_account(
             session, "desk", "mastodon", "UTC", {"instance": mastodon_server.url, "max_characters": 500}
         )
         key = settings.secret_key.get_secret_value() if settings.secret_key else None

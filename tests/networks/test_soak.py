@@ -21,11 +21,12 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler import connections, db, networks, publishing
+from scheduler import db, networks, publishing
 from scheduler.config import get_settings
-from scheduler.connections import NewAccount, prove, store_new_account
 from scheduler.models import Account, AccountStatus, Attempt, Post, PostState, utcnow
 from scheduler.networks.base import NetworkError
+from scheduler.newsroom import connections
+from scheduler.newsroom.connections import NewAccount, prove, store_new_account
 from tests.peers import mastodon_server
 from tests.peers.mastodon_server import MastodonServer
 from tests.peers.x_server import FAULT_KINDS as X_FAULTS

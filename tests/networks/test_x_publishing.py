@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from scheduler import db, networks, publishing
 from scheduler.config import Settings, get_settings
-from scheduler.connections import NewAccount, prove, store_new_account
 from scheduler.models import Account, AccountStatus, Attempt, Post, PostState, utcnow
+from scheduler.newsroom.connections import NewAccount, prove, store_new_account
 from scheduler.publishing import Outcome
 from tests.peers.x_fixtures import x_server  # noqa: F401  (pytest fixture)
 from tests.peers.x_server import XServer

@@ -1,0 +1,149 @@
+"""An editor's hand on one post: edit its text, move it to another time, cancel it, or send a failed one
+again.
+
+Each acts on a whole thread (from its first part) with compare-and-set updates, so a post the
+dispatcher or a worker took meanwhile is left alone and the editor is told so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from scheduler.models import CardState, Post, PostState
+from scheduler.newsroom import NewsroomError
+from scheduler.newsroom.controls import EDITABLE, STOPPABLE, move_post
+from scheduler.newsroom.posts import get_post, thread_of
+from scheduler.planning import account_calendar
+from scheduler.planning.budgets import BudgetError
+from scheduler.planning.wallclock import format_local, zone
+from scheduler.render import RenderError
+from scheduler.render.posts import own_text
+
+RETRYABLE = (PostState.FAILED, PostState.SKIPPED)
+# Attempt outcomes that leave it open whether the network took the post.
+UNKNOWN_OUTCOMES = ("unknown",)
+
+
+@dataclass(frozen=True)
+class Changed:
+    post_id: int
+    done: bool
+    why_not: str = ""
+    parts: int = 1
+
+
+def first_part(session: Session, post_id: int) -> Post:
+    """The post, or the first part of its thread: what editors act on."""
+    post = get_post(session, post_id)
+    while post.thread_parent_id is not None:
+        post = get_post(session, post.thread_parent_id)
+    return post
+
+
+def reschedule(session: Session, post_id: int, at: datetime, *, now: datetime) -> Changed:
+    """Move a draft or scheduled post (and the rest of its thread) to `at`, checked against the budget."""
+    head = first_part(session, post_id)
+    if head.state not in EDITABLE:
+        return Changed(head.id, False, f"is {head.state}: only drafts and scheduled posts can be moved")
+    tz = zone(head.account.timezone)
+    if at <= now:
+        raise NewsroomError(f"{format_local(at, tz)} ({tz.key}) has passed: give a later time")
+    try:
+        account_calendar.check_time(session, head.account, at, exclude=head.id)
+    except BudgetError as error:
+        raise NewsroomError(str(error)) from None
+    chain = thread_of(session, head)
+    if not move_post(session, head.id, EDITABLE, due_at=at, scheduled_for=at):
+        return Changed(head.id, False, "changed meanwhile; look at it again")
+    for reply in chain[1:]:
+        move_post(session, reply.id, EDITABLE, due_at=at, scheduled_for=at)
+    return Changed(head.id, True, parts=len(chain))
+
+
+def edit_text(session: Session, post_id: int, text: str) -> Changed:
+    """Give a draft or scheduled post (a thread: `---` lines between its parts) the editor's own text,
+    counted against its network's limit; a thread keeps its number of parts."""
+    head = first_part(session, post_id)
+    if head.state not in EDITABLE:
+        return Changed(head.id, False, f"is {head.state}: only drafts and scheduled posts can be edited")
+    try:
+        rendered = own_text(
+            text, network=head.account.network, max_characters=head.account.options.get("max_characters")
+        )
+    except RenderError as error:
+        raise NewsroomError(str(error)) from None
+    chain = thread_of(session, head)
+    if len(rendered.parts) != len(chain):
+        raise NewsroomError(
+            f"the text has {len(rendered.parts)} part(s) and post {head.id} is a thread of {len(chain)}: "
+            "keep the --- lines between its parts, or cancel it and schedule your text as a new post"
+        )
+    for part, new in zip(chain, rendered.parts, strict=True):
+        if not move_post(session, part.id, EDITABLE, text=new):
+            return Changed(head.id, False, "was taken for publishing meanwhile; it goes out as it was")
+    return Changed(head.id, True, parts=len(chain))
+
+
+def cancel(session: Session, post_id: int, *, reason: str) -> Changed:
+    """Cancel a post not out yet (with the rest of its thread), with the reason; a queued one only while
+    no worker has taken it."""
+    head = first_part(session, post_id)
+    if head.state not in STOPPABLE:
+        why = {
+            PostState.PUBLISHING: "a worker is sending it right now; it may still go out",
+            PostState.PUBLISHED: f"is already out ({head.external_url or 'no receipt'})",
+        }.get(PostState(head.state), f"is {head.state} already")
+        return Changed(head.id, False, why)
+    note = f"canceled: {reason.strip() or 'by an editor'}"
+    chain = thread_of(session, head)
+    if not move_post(session, head.id, STOPPABLE, state=PostState.CANCELED, last_error=note):
+        return Changed(head.id, False, "a worker took it meanwhile; it may still go out")
+    for reply in chain[1:]:
+        move_post(session, reply.id, STOPPABLE, state=PostState.CANCELED, last_error=note)
+    return Changed(head.id, True, parts=len(chain))
+
+
+def may_have_gone_out(post: Post) -> bool:
+    """Whether an attempt left it unknown if the network took the post, with no look-up after it that
+    found it absent: sending again could post it twice."""
+    for attempt in reversed(post.attempts):
+        if attempt.kind == "find" and attempt.outcome == "not_found":
+            return False
+        if attempt.outcome in UNKNOWN_OUTCOMES:
+            return True
+    return False
+
+
+def retry(session: Session, post_id: int, *, now: datetime, checked_not_sent: bool = False) -> Changed:
+    """Send a failed or skipped post (and the rest of its thread) again, now. One whose outcome was left
+    unknown is sent again only when the editor says they checked the account (`checked_not_sent`)."""
+    head = first_part(session, post_id)
+    if head.state not in RETRYABLE:
+        return Changed(head.id, False, f"is {head.state}: only failed and skipped posts are sent again")
+    if may_have_gone_out(head) and not checked_not_sent:
+        return Changed(
+            head.id,
+            False,
+            f"may have gone out already ({head.last_error or 'its outcome is unknown'}): look at "
+            f"{head.account.name!r} on {head.account.network}, and send it again only if it is not there",
+        )
+    again: dict[str, object] = {
+        "state": PostState.SCHEDULED,
+        "due_at": now,
+        "attempt_count": 0,
+        "last_error": None,
+        "lease_token": None,
+        "lease_until": None,
+    }
+    if head.card_state == CardState.FAILED:  # its card is made again first
+        again.update(card_state=CardState.PENDING, card_requested_at=None)
+    chain = thread_of(session, head)
+    if not move_post(session, head.id, RETRYABLE, **again):
+        return Changed(head.id, False, "changed meanwhile; look at it again")
+    replies = {key: value for key, value in again.items() if not key.startswith("card_")}
+    for reply in chain[1:]:
+        move_post(session, reply.id, RETRYABLE, **replies)
+    return Changed(head.id, True, parts=len(chain))
