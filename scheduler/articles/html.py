@@ -19,11 +19,12 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml.html import HtmlElement
 
 from scheduler.articles import ArticleError, ParsedArticle
@@ -79,6 +80,15 @@ PUBLISHED_METAS = (
 )
 
 
+@cache
+def _trafilatura() -> ModuleType:
+    """trafilatura, imported on first use: with its helpers it takes a quarter of a second to load, which
+    every command and worker would pay at start."""
+    import trafilatura
+
+    return trafilatura
+
+
 def read_html_file(path: Path, *, max_bytes: int) -> bytes:
     """The file's bytes (decoded later, by its <meta charset>), or an ArticleError saying why not."""
     data = read_article_bytes(path, max_bytes=max_bytes, expected="a saved web page (.html)")
@@ -102,7 +112,7 @@ def parse_html(
     if not HTML_START_TEXT.search(text[:65_536]):
         raise ArticleError(f"{label}: not an HTML page; give the address of the article's web page")
     fragment = not DOCUMENT_TAG.search(text[:65_536])
-    tree = trafilatura.load_html(f"<html><body>{text}</body></html>" if fragment else text)
+    tree = _trafilatura().load_html(f"<html><body>{text}</body></html>" if fragment else text)
     if tree is None:
         raise ArticleError(f"{label}: not an HTML page (it cannot be parsed); is it the article's page?")
 
@@ -115,7 +125,7 @@ def parse_html(
     published_at = _explicit_date(metas, ld, tree)
     if not (title and author and published_at) and not fragment:
         # trafilatura's metadata search (title heuristics, bylines, htmldate) for what the tags lack
-        found = trafilatura.extract_metadata(tree, url, date_config=_date_config(), extensive=False)
+        found = _trafilatura().extract_metadata(tree, url, date_config=_date_config(), extensive=False)
         title = title or found.title
         author = author or (found.author or "").replace("; ", ", ")
         if published_at is None and found.date:
@@ -153,7 +163,7 @@ def _main_text(
     tree: HtmlElement, url: str | None, title: str, *, precision: bool
 ) -> tuple[tuple[str, ...], HtmlElement] | None:
     """The article's paragraphs (one per block of the main text, the repeated title dropped) and body."""
-    document = trafilatura.bare_extraction(tree, url=url, favor_precision=precision, **EXTRACTION_OPTIONS)
+    document = _trafilatura().bare_extraction(tree, url=url, favor_precision=precision, **EXTRACTION_OPTIONS)
     if document is None:
         return None
     paragraphs = [paragraph for paragraph in _blocks(document.body) if paragraph]
