@@ -110,7 +110,8 @@ def test_an_editor_and_an_approver_take_the_reference_article_to_a_published_pos
             editor.get_by_label("Card", exact=True).select_option("quote")
             editor.get_by_label("now (share it at once)").check()
             editor.get_by_role("button", name="Schedule").click()
-            expect(editor.locator("h1")).to_contain_text("draft")
+            # Scheduling renders the post and asks for its card: on a loaded machine that can pass 5 s.
+            expect(editor.locator("h1")).to_contain_text("draft", timeout=30_000)
             post_id = int(editor.url.rsplit("/", 1)[1])
             # The draft's text, ready to edit, carries the picked quote.
             expect(editor.locator("#post-text")).to_have_value(re.compile(re.escape(picked.split()[0])))
