@@ -13,8 +13,6 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -28,7 +26,7 @@ from scheduler.articles.fetch import FetchError, FetchPolicy, fetch
 from scheduler.config import Settings
 from scheduler.db import is_postgresql, picked_once
 from scheduler.models import Account, Article, CardState, Post, PostState, Quote, UTCDateTime, utcnow
-from scheduler.publishing.records import fail_thread_replies
+from scheduler.publishing.records import SessionFactory, fail_thread_replies
 from scheduler.render import RenderError
 from scheduler.render.browser import CardRenderer, ChromiumMissing
 from scheduler.render.card_store import CardStore, StoredCard, render_card
@@ -48,7 +46,6 @@ from scheduler.render.cards import (
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[[], AbstractContextManager[Session]]
 # A card waits for its render while its post may still change; once claimed, a post keeps its card.
 WAITING_STATES = (PostState.DRAFT, PostState.SCHEDULED)
 LEAD_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
