@@ -1,4 +1,4 @@
-"""Articles from web pages: the main text with trafilatura, the metadata from the page's own tags.
+"""Articles from web pages: the main text with trafilatura, the metadata from the page's own tags (page_tags).
 
 trafilatura finds the article's text (not the nav, sidebar or footer) and the links in it. The rest
 is read from what the page declares (Open Graph, `article:*` metas, JSON-LD, <link rel=canonical>),
@@ -15,7 +15,6 @@ no date is better than a wrong one.
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,6 +27,19 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from scheduler.articles import ArticleError, ParsedArticle
+from scheduler.articles.page_tags import (
+    article_tags,
+    canonical,
+    clean,
+    explicit_date,
+    json_ld,
+    ld_authors,
+    ld_publisher,
+    ld_value,
+    meta_author,
+    meta_contents,
+    parse_datetime,
+)
 from scheduler.articles.text import read_article_bytes
 
 # What trafilatura does for us, and what it skips: `fast` drops the fallback extractors (readability,
@@ -58,26 +70,6 @@ DOCUMENT_TAG = re.compile(r"<\s*(html|head|body|title)\b", re.IGNORECASE)
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 COPYRIGHT_YEAR = r"(?:©|&copy;|\(c\)|copyright)\s*(?:\d{{4}}\s*[-–]\s*)?{year}\b"
 TITLE_SEPARATORS = ("|", "-", "–", "—", "·", ":", "•")
-
-TIME_XPATHS = (
-    ".//*[@itemprop='datePublished'][@datetime]",
-    ".//time[@pubdate][@datetime]",
-    ".//article//time[@datetime]",
-    ".//time[@datetime]",
-)
-PUBLISHED_METAS = (
-    "article:published_time",
-    "og:article:published_time",
-    "datepublished",
-    "publishdate",
-    "pubdate",
-    "publish_date",
-    "dc.date.issued",
-    "dcterms.issued",
-    "dc.date",
-    "sailthru.date",
-    "parsely-pub-date",
-)
 
 
 @cache
@@ -117,12 +109,12 @@ def parse_html(
         raise ArticleError(f"{label}: not an HTML page (it cannot be parsed); is it the article's page?")
 
     base = _base_url(tree, url)
-    metas = _metas(tree)
-    ld = list(_json_ld(tree))
-    site_name = metas.get("og:site_name") or metas.get("application-name") or _ld_publisher(ld)
-    title = metas.get("og:title") or _ld_value(ld, "headline")
-    author = _ld_authors(ld) or _meta_author(metas)
-    published_at = _explicit_date(metas, ld, tree)
+    metas = meta_contents(tree)
+    ld = list(json_ld(tree))
+    site_name = metas.get("og:site_name") or metas.get("application-name") or ld_publisher(ld)
+    title = metas.get("og:title") or ld_value(ld, "headline")
+    author = ld_authors(ld) or meta_author(metas)
+    published_at = explicit_date(metas, ld, tree)
     if not (title and author and published_at) and not fragment:
         # trafilatura's metadata search (title heuristics, bylines, htmldate) for what the tags lack
         found = _trafilatura().extract_metadata(tree, url, date_config=_date_config(), extensive=False)
@@ -130,7 +122,7 @@ def parse_html(
         author = author or (found.author or "").replace("; ", ", ")
         if published_at is None and found.date:
             published_at = _guarded_date(found.date, text)
-    title = _strip_site_suffix(_clean(title or ""), site_name)
+    title = _strip_site_suffix(clean(title or ""), site_name)
     if not title and not fragment:
         raise ArticleError(
             f"{label}: the page has no title (no <title>, og:title or headline); is it an article?"
@@ -146,16 +138,16 @@ def parse_html(
     return ParsedArticle(
         title=title,
         paragraphs=paragraphs,
-        author=_clean(author or "") or None,
+        author=clean(author or "") or None,
         links=tuple(_body_links(body, base)),
-        canonical_url=_absolute(base, _canonical(tree), metas.get("og:url")),
-        summary=_clean(metas.get("og:description") or metas.get("description") or "") or None,
-        site_name=_clean(site_name or "") or None,
+        canonical_url=_absolute(base, canonical(tree), metas.get("og:url")),
+        summary=clean(metas.get("og:description") or metas.get("description") or "") or None,
+        site_name=clean(site_name or "") or None,
         image_url=_absolute(
             base, metas.get("og:image"), metas.get("og:image:url"), metas.get("twitter:image")
         ),
         published_at=published_at,
-        tags=tuple(_tags(tree, metas)),
+        tags=tuple(article_tags(tree, metas)),
     )
 
 
@@ -187,13 +179,13 @@ def _blocks(element: HtmlElement) -> Iterator[str]:
         if not isinstance(child.tag, str):
             pass
         elif child.tag in OUTPUT_BLOCKS:
-            yield _clean("".join(inline))
+            yield clean("".join(inline))
             inline = []
             yield from _blocks(child)
         else:
             inline.append(" " if child.tag == "lb" else "".join(child.itertext()))
         inline.append(child.tail or "")
-    yield _clean("".join(inline))
+    yield clean("".join(inline))
 
 
 def _date_config() -> dict[str, Any]:
@@ -241,102 +233,9 @@ def _codec(label: str) -> str | None:
     return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 
 
-def _metas(tree: HtmlElement) -> dict[str, str]:
-    """The first content of each <meta> by property, name or itemprop, lower-cased."""
-    found: dict[str, str] = {}
-    for meta in tree.iterfind(".//meta"):
-        content = meta.get("content")
-        if not content or not content.strip():
-            continue
-        for attribute in ("property", "name", "itemprop"):
-            key = meta.get(attribute)
-            if key:
-                found.setdefault(key.strip().lower(), content.strip())
-    return found
-
-
-def _json_ld(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every object in the page's JSON-LD, @graph members included."""
-    for script in tree.iterfind(".//script[@type='application/ld+json']"):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                yield item
-                if isinstance(item.get("@graph"), list):
-                    stack.extend(item["@graph"])
-
-
-def _ld_value(ld: list[dict[str, Any]], key: str) -> str | None:
-    for item in ld:
-        value = item.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def _ld_authors(ld: list[dict[str, Any]]) -> str | None:
-    """The article's authors from JSON-LD: a name, a Person, or a list of them."""
-    for item in ld:
-        authors = item.get("author")
-        names = []
-        for author in authors if isinstance(authors, list) else [authors]:
-            name = author.get("name") if isinstance(author, dict) else author
-            if isinstance(name, str) and name.strip():
-                names.append(_clean(name))
-        if names:
-            return ", ".join(dict.fromkeys(names))
-    return None
-
-
-def _meta_author(metas: dict[str, str]) -> str | None:
-    author = metas.get("author") or metas.get("article:author") or metas.get("dc.creator")
-    # A single word is a handle or a site name ("admin", "Newsroom"), a URL a profile page: not a byline.
-    if author and " " in author.strip() and "://" not in author:
-        return author
-    return None
-
-
-def _ld_publisher(ld: list[dict[str, Any]]) -> str | None:
-    for item in ld:
-        publisher = item.get("publisher")
-        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            return publisher["name"]
-    return None
-
-
-def _explicit_date(metas: dict[str, str], ld: list[dict[str, Any]], tree: HtmlElement) -> datetime | None:
-    candidates = [metas.get(name) for name in PUBLISHED_METAS]
-    candidates.append(_ld_value(ld, "datePublished"))
-    for path in TIME_XPATHS:  # in order of trust: the first <time> of the page may be a sidebar's
-        candidates += [element.get("datetime") for element in tree.xpath(path)]
-    for candidate in candidates:
-        if candidate and (moment := _parse_datetime(candidate)):
-            return moment
-    return None
-
-
-def _parse_datetime(value: str) -> datetime | None:
-    """An ISO 8601 date and time as aware UTC; a date alone is midnight UTC; a bare year is no date."""
-    value = value.strip()
-    if not re.match(r"\d{4}-\d{2}-\d{2}", value):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _guarded_date(day: str, text: str) -> datetime | None:
     """trafilatura's date (YYYY-MM-DD), unless it is the page's copyright year dressed up as 1 January."""
-    moment = _parse_datetime(day)
+    moment = parse_datetime(day)
     if moment is None:
         return None
     if (moment.month, moment.day) == (1, 1) and re.search(
@@ -351,13 +250,6 @@ def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     if base is not None:
         return urljoin(url or "", base.get("href", "").strip()) or url
     return url
-
-
-def _canonical(tree: HtmlElement) -> str | None:
-    for link in tree.iterfind(".//link[@href]"):
-        if "canonical" in (link.get("rel") or "").lower().split():
-            return link.get("href")
-    return None
 
 
 def _absolute(base: str | None, *links: str | None) -> str | None:
@@ -382,18 +274,6 @@ def _body_links(body: HtmlElement | None, base: str | None) -> Iterator[str]:
             yield link
 
 
-def _tags(tree: HtmlElement, metas: dict[str, str]) -> Iterator[str]:
-    """article:tag metas, then the keywords meta, each tag once (the first spelling wins)."""
-    tags = [meta.get("content", "") for meta in tree.iterfind(".//meta[@property='article:tag']")]
-    tags += re.split(r"[,;]", metas.get("keywords", ""))
-    seen = set()
-    for tag in tags:
-        tag = _clean(tag)
-        if tag and tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            yield tag
-
-
 def _strip_site_suffix(title: str, site_name: str | None) -> str:
     """'Headline | Example News' -> 'Headline' (also with -, –, —, ·, :, •), when the suffix is the site."""
     if not site_name:
@@ -403,7 +283,3 @@ def _strip_site_suffix(title: str, site_name: str | None) -> str:
         if title.casefold().endswith(suffix.casefold()) and len(title) > len(suffix):
             return title[: -len(suffix)].strip()
     return title
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split())

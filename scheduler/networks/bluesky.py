@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
-import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import httpx
@@ -43,6 +39,7 @@ from scheduler.networks.base import (
     Transient,
 )
 from scheduler.networks.bluesky_facets import record_facets
+from scheduler.networks.bluesky_media import Image, read_image
 from scheduler.render.facets import bluesky_text
 
 if TYPE_CHECKING:
@@ -59,7 +56,6 @@ DEFAULT_SERVICE = "https://bsky.social"
 APP_URL = "https://bsky.app"
 POST = "app.bsky.feed.post"
 MAX_IMAGES = 4
-MAX_IMAGE_BYTES = 1_000_000  # app.bsky.embed.images and app.bsky.embed.external: a blob's maxSize
 # A 429 without a readable ratelimit-reset: Bluesky's shortest rate-limit window.
 RATE_LIMIT_FALLBACK = timedelta(minutes=5)
 # The server rejected the access token: log in again with the app password, once.
@@ -128,7 +124,7 @@ class BlueskyNetwork:
             raise Permanent(
                 f"Bluesky takes at most {MAX_IMAGES} images a post; this one has {len(post.media)}"
             )
-        images = [_read_image(media) for media in post.media]  # a missing file fails before any call
+        images = [read_image(media) for media in post.media]  # a missing file fails before any call
         rkey = record_key(post.key)
         shown = bluesky_text(post.text)
         facets = record_facets(shown.facets, self._resolve)
@@ -267,7 +263,7 @@ class BlueskyNetwork:
             log.info("mention of @%s left as text: the handle does not resolve", handle)
             return None
 
-    def _images(self, media: tuple[Media, ...], images: list[_Image]) -> models.AppBskyEmbedImages.Main:
+    def _images(self, media: tuple[Media, ...], images: list[Image]) -> models.AppBskyEmbedImages.Main:
         made = []
         for item, image in zip(media, images, strict=True):
             ratio = None
@@ -284,7 +280,7 @@ class BlueskyNetwork:
         thumb = None
         if link.image_path:
             try:
-                thumb = self._upload(_read_image(Media(link.image_path)))
+                thumb = self._upload(read_image(Media(link.image_path)))
             except Permanent as problem:
                 log.warning("link card for %s goes without its image: %s", link.url, problem)
         external = models.AppBskyEmbedExternal.External(
@@ -292,7 +288,7 @@ class BlueskyNetwork:
         )
         return models.AppBskyEmbedExternal.Main(external=external)
 
-    def _upload(self, image: _Image) -> BlobRef:
+    def _upload(self, image: Image) -> BlobRef:
         headers = {"Content-Type": image.mime_type}
 
         def upload(client: Client) -> models.ComAtprotoRepoUploadBlob.Response:
@@ -355,50 +351,3 @@ def _reset_at(response: Response) -> datetime:
     if retry_after and retry_after.isdigit():
         return now + timedelta(seconds=int(retry_after))
     return now + RATE_LIMIT_FALLBACK
-
-
-@dataclass(frozen=True)
-class _Image:
-    """An image file's bytes, type and size in pixels (0 when the format is not one read here)."""
-
-    data: bytes
-    mime_type: str
-    width: int
-    height: int
-
-
-def _read_image(media: Media) -> _Image:
-    path = Path(media.path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise Permanent(f"image {path.name} cannot be read: {error.strerror or error}") from None
-    if len(data) > MAX_IMAGE_BYTES:
-        raise Permanent(
-            f"image {path.name} is {len(data):,} bytes; Bluesky takes {MAX_IMAGE_BYTES:,} at most"
-        )
-    mime_type, width, height = _sniff(data)
-    mime_type = mime_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return _Image(data, mime_type, width, height)
-
-
-def _sniff(data: bytes) -> tuple[str | None, int, int]:
-    """The type and pixel size of a PNG, GIF or JPEG from its header; WebP's type only."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return "image/png", width, height
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return "image/gif", width, height
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", 0, 0
-    if data.startswith(b"\xff\xd8"):
-        at = 2
-        while at + 9 <= len(data) and data[at] == 0xFF:
-            marker, length = data[at + 1], struct.unpack(">H", data[at + 2 : at + 4])[0]
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame segment
-                height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-                return "image/jpeg", width, height
-            at += 2 + length
-        return "image/jpeg", 0, 0
-    return None, 0, 0
