@@ -13,7 +13,6 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from functools import cache
@@ -51,26 +50,13 @@ def _drop(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _create(name: str, template: str | None) -> None:
-    copy = f' TEMPLATE "{template}"' if template else ""
-    with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as admin:
-        # A copy fails while anyone is connected to the template; nobody but autovacuum can be (the
-        # template takes no connections), and it leaves within moments.
-        for wait in (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 0):
-            try:
-                admin.execute(f'CREATE DATABASE "{name}"{copy}')
-                return
-            except psycopg.errors.ObjectInUse:
-                if not wait:
-                    raise
-                time.sleep(wait)
-
-
 @contextmanager
 def postgres_database(template: str | None = None) -> Iterator[str]:
     """A new PostgreSQL database for one test (empty, or a copy of `template`); dropped afterwards."""
     name = f"scheduler_test_{secrets.token_hex(6)}"
-    _create(name, template)
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -90,10 +76,10 @@ def _postgres_template() -> str:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
     db.upgrade_schema(url)
-    db.get_engine(url).dispose()  # closed: CREATE DATABASE … TEMPLATE needs a template nobody is on
+    # CREATE DATABASE … TEMPLATE needs a template nobody is on: the engine's connections are closed
+    # (dispose_engines alone leaves them open, as a forked worker must), and no one may connect again.
+    db.get_engine(url).dispose()
     db.dispose_engines()
-    with psycopg.connect(_libpq(url), autocommit=True) as template:
-        template.execute("VACUUM ANALYZE")  # leaves autovacuum nothing to come back for
     with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
     return name

@@ -227,8 +227,9 @@ def _mastodon_mentions(text: str) -> list[tuple[int, int, str]]:
     if "@" not in text and "＠" not in text:
         return []
     found = []
+    mention_end = _mastodon_patterns().mention_end
     for match in _MASTODON_MENTION.finditer(text):
-        if _mastodon_patterns().mention_end.match(text, match.end()):
+        if mention_end.match(text, match.end()):
             continue
         username, _, domain = match.group("account").partition("@")
         if len(domain) > _MAX_DOMAIN_LENGTH:

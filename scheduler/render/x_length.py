@@ -76,8 +76,9 @@ def x_length(text: str) -> int:
     normalized = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
     if may_hold_emoji(normalized):
         return int(parse_tweet(text).weightedLength)
-    scale: int = _options()["scale"]
-    url_weight = _options()["transformed_url_length"] * scale
+    options = _options()
+    scale: int = options["scale"]
+    url_weight = options["transformed_url_length"] * scale
     weighted = 0
     index = 0
     for entity in extract_urls_with_indices(normalized):
