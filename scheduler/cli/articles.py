@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -268,7 +269,7 @@ def import_csv(file: Path, skip_bad: bool, campaign: str | None, account_names: 
         total = len(importing.read_rows(file, max_bytes=settings.max_article_bytes))
     except ArticleError as error:
         fail(str(error))
-    with click.progressbar(length=total, label="checking rows", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label="checking rows", file=sys.stderr) as bar:
         try:
             plan = importing.check_file(
                 file,
@@ -294,9 +295,7 @@ def import_csv(file: Path, skip_bad: bool, campaign: str | None, account_names: 
     found_while_checking = len(plan.errors)
     with (
         database() as session,
-        click.progressbar(
-            length=len(plan.rows), label="importing", file=click.get_text_stream("stderr")
-        ) as bar,
+        click.progressbar(length=len(plan.rows), label="importing", file=sys.stderr) as bar,
     ):
         post_ids = importing.import_rows(
             session, file, plan, settings=settings, skip_bad=skip_bad, progress=bar.update
@@ -312,9 +311,7 @@ def _import_campaign(file: Path, plan: importing.ImportPlan, campaign: Campaign)
     settings = get_settings()
     with (
         database() as session,
-        click.progressbar(
-            length=len(plan.rows), label="planning", file=click.get_text_stream("stderr")
-        ) as bar,
+        click.progressbar(length=len(plan.rows), label="planning", file=sys.stderr) as bar,
     ):
         planned = importing.import_campaign(session, plan, campaign, settings=settings, progress=bar.update)
     posts = sum(len(article.posts) for article in planned)

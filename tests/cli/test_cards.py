@@ -23,7 +23,8 @@ from scheduler.models import Account, utcnow
 from scheduler.publishing import post_cards
 from scheduler.render.browser import CardRenderer
 from scheduler.render.card_store import PNG_SIGNATURE
-from tests.cli.test_cli import counts, run
+from tests.cli.test_cli import counts
+from tests.command import run
 
 QUOTE = "We have waited a decade for this and I am proud that we finally listened."
 # A statement far longer than any quote card holds, even at its smallest font size.

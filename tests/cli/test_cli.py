@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,15 +8,8 @@ from sqlalchemy import func, select
 
 from scheduler import db
 from scheduler.models import Article, Post, utcnow
+from tests.command import run
 from tests.conftest import REFERENCE_ARTICLE
-
-SCHEDULER = str(Path(sys.executable).parent / "scheduler")
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCHEDULER, *args], capture_output=True, text=True, timeout=60, env=os.environ.copy()
-    )
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from scheduler import db
 from scheduler.models import Article, Post, utcnow
-from tests.cli.test_cli import counts, run
+from tests.cli.test_cli import counts
+from tests.command import run
 from tests.conftest import REFERENCE_ARTICLE
 from tests.httpserver import LocalServer
 from tests.newsroom.test_polling import article_html

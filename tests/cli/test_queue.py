@@ -9,7 +9,7 @@ from scheduler import db
 from scheduler.models import Account, Post
 from scheduler.newsroom.accounts import add_account
 from scheduler.planning.wallclock import zone
-from tests.cli.test_cli import run
+from tests.command import run
 from tests.conftest import REFERENCE_ARTICLE
 
 SCHEDULE = "mon-fri 08:30,12:15,17:45; sat,sun 10:00"

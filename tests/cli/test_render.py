@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.config import PROJECT_ROOT
-from tests.cli.test_cli import run
+from tests.command import run
 from tests.conftest import REFERENCE_ARTICLE
 
 

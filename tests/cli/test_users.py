@@ -17,7 +17,7 @@ from sqlalchemy import select
 from scheduler import db
 from scheduler.models import User
 from scheduler.newsroom import users
-from tests.cli.test_cli import SCHEDULER, run
+from tests.command import SCHEDULER, run
 
 PASSWORD = "a long enough password"
 
@@ -30,9 +30,7 @@ def initialised(isolated_settings: Path) -> str:
 
 
 def run_with_input(text: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCHEDULER, *args], input=text, capture_output=True, text=True, timeout=60, env=os.environ.copy()
-    )
+    return run(*args, input=text)
 
 
 def test_users_add_reads_the_password_from_standard_input_and_keeps_a_hash(initialised: str) -> None:

@@ -18,7 +18,7 @@ from scheduler.models import Account, Post, PostState, utcnow
 from scheduler.newsroom import controls
 from scheduler.newsroom.posts import schedule_post
 from scheduler.publishing import post_cards
-from tests.cli.test_cli import run
+from tests.command import run
 from tests.newsroom.test_controls import REFERENCE_ARTICLE, desk, dispatch, load, plain_post, reference
 
 Sessions = Callable[[], AbstractContextManager[Session]]

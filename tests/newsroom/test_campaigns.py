@@ -27,7 +27,7 @@ from scheduler.newsroom.posts import schedule_post
 from scheduler.planning import calendar
 from scheduler.planning.campaigns import CampaignError, load_campaign, parse_when
 from scheduler.render import RenderError
-from tests.cli.test_cli import run
+from tests.command import run
 from tests.conftest import REFERENCE_ARTICLE
 from tests.httpserver import LocalServer
 from tests.newsroom.test_polling import Item, Sessions, serve_feed, sessions  # noqa: F401  (a fixture)

@@ -16,7 +16,8 @@ from scheduler.models import Account
 from scheduler.networks.vault import VaultError, reseal, seal, unseal
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.connections import parse_secrets
-from tests.cli.test_cli import SCHEDULER
+from tests import command
+from tests.command import SCHEDULER
 
 TOKEN = "tok-7f3a9c-SECRET-value"
 
@@ -26,9 +27,7 @@ def key() -> str:
 
 
 def run(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCHEDULER, *args], input=stdin, capture_output=True, text=True, timeout=60, env={**os.environ, **env}
-    )
+    return command.run(*args, input=stdin, env=env)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from scheduler.newsroom.accounts import add_account
 from scheduler.newsroom.articles import store_article
 from scheduler.newsroom.posts import schedule_post, thread_of
 from scheduler.publishing import Outcome
-from tests.cli.test_cli import run
+from tests.command import run
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 TEMPLATES = PROJECT_ROOT / "templates"

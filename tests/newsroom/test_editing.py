@@ -18,7 +18,7 @@ from scheduler.models import Account, Attempt, CardState, Post, PostState, Role,
 from scheduler.newsroom import NewsroomError, editing, users
 from scheduler.newsroom.accounts import add_account
 from scheduler.web.app import create_app
-from tests.cli.test_cli import run
+from tests.command import run
 
 NOW = utcnow().replace(microsecond=0)
 

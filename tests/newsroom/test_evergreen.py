@@ -17,7 +17,7 @@ from scheduler.newsroom import evergreen
 from scheduler.newsroom.accounts import add_account
 from scheduler.newsroom.articles import store_article
 from scheduler.newsroom.posts import schedule_post
-from tests.cli.test_cli import run
+from tests.command import run
 from tests.conftest import REFERENCE_ARTICLE
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"

@@ -16,8 +16,9 @@ from scheduler.models import Post, utcnow
 from scheduler.newsroom import importing
 from scheduler.newsroom.accounts import add_account
 from scheduler.newsroom.feeds import fetch_policy
-from tests.cli.test_cli import counts, run
+from tests.cli.test_cli import counts
 from tests.clock import weekly_slots_ahead
+from tests.command import run
 from tests.httpserver import LocalServer
 from tests.newsroom.test_polling import article_html
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from scheduler import db
 from scheduler.models import Account, Attempt, Post, PostState
-from tests.cli.test_cli import SCHEDULER
+from tests.command import SCHEDULER
 from tests.conftest import REFERENCE_ARTICLE
 from tests.peers.bluesky_pds import LocalPds, running_pds
 from tests.peers.mastodon_server import MastodonServer
