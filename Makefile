@@ -31,7 +31,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: lint $(PEERS_STAMP)
+# The Python and the Node.js installs are independent: on a fresh clone they run side by side.
+test:
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint $(PEERS_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # turn this off only to try the app over plain HTTP on another machine.
     web_secure_cookies: bool = True
     web_session_hours: float = Field(default=12.0, gt=0)
+    # Argon2id's cost for user passwords: argon2-cffi's defaults (RFC 9106's low-memory profile, about
+    # 0.1 s a hash on one core). Lower it only where sign-ins need not resist guessing (the test suite);
+    # a password stored at another cost is hashed again at its next sign-in.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65_536, ge=1_024)
+    password_hash_parallelism: int = Field(default=4, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

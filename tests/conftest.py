@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from tests.services import (
     migrated_postgres_database,
     migrated_sqlite_database,
 )
+
+# Passwords hashed at argon2's least cost: the suite makes and checks thousands of them, and at the
+# production cost (test_auth checks it is the default) they took minutes. Worker processes inherit it.
+for name, value in {"TIME_COST": "1", "MEMORY_KIB": "1024", "PARALLELISM": "1"}.items():
+    os.environ.setdefault(f"SCHEDULER_PASSWORD_HASH_{name}", value)
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_ARTICLE = REPO / "scheduler" / "demo" / "data" / "kardashian-white-house.txt"

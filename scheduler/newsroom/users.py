@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from scheduler.config import get_settings
 from scheduler.models import ApiToken, Role, SignInFailure, User, utcnow
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -30,14 +31,23 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "aps_"
 TOKEN_USE_PRECISION = timedelta(minutes=5)
 
-_hasher = PasswordHasher()
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the configured cost; a stored hash made at another cost is redone at sign-in."""
+    s = get_settings()
+    return _hasher_at(s.password_hash_time_cost, s.password_hash_memory_kib, s.password_hash_parallelism)
 
 
 @cache
-def _unknown_user_hash() -> str:
+def _hasher_at(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+@cache
+def _unknown_user_hash(hasher: PasswordHasher) -> str:
     """Verified against when the name is unknown, so that a wrong name takes as long as a wrong password.
     Made on first use: hashing takes a third of a second, which every command would pay at start."""
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 # What each role may do; every page and API route names one of these actions.
@@ -97,7 +107,7 @@ def add_user(session: Session, name: str, role: Role, password: str) -> User:
         )
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise UserError(f"there is a user {name!r} already; pick another name")
-    user = User(name=name, role=role.value, password_hash=_hasher.hash(check_password(password)))
+    user = User(name=name, role=role.value, password_hash=_hasher().hash(check_password(password)))
     session.add(user)
     session.flush()
     return user
@@ -112,7 +122,7 @@ def find_user(session: Session, name: str) -> User:
 
 def set_password(session: Session, user: User, password: str) -> None:
     """A new password; every session the user has signed in with ends."""
-    user.password_hash = _hasher.hash(check_password(password))
+    user.password_hash = _hasher().hash(check_password(password))
     user.session_version += 1
 
 
@@ -160,19 +170,19 @@ def sign_in(session: Session, name: str, password: str, *, address: str, now: da
     _check_throttle(session, name, address, now)
     user = session.scalar(select(User).where(User.name == name))
     if user is None or user.disabled_at is not None:
-        _verify(_unknown_user_hash(), password)
+        _verify(_unknown_user_hash(_hasher()), password)
         return _fail(session, name, address, now)
     if not _verify(user.password_hash, password):
         return _fail(session, name, address, now)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     session.execute(delete(SignInFailure).where(SignInFailure.name == name))
     return user
 
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password[:MAX_PASSWORD_LENGTH])
+        return _hasher().verify(password_hash, password[:MAX_PASSWORD_LENGTH])
     except (VerificationError, InvalidHashError):
         return False
 

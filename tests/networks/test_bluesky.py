@@ -52,6 +52,11 @@ LOGIN = "com.atproto.server.createSession"
 TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
 
 
+# Calls that take longer count as timeouts. Signing in to the PDS (it hashes the app password) took
+# over a second on a loaded 2-core machine: a "slow" answer is this plus a margin.
+TIMEOUT = 3.0
+
+
 @pytest.fixture(scope="session")
 def bluesky_pds() -> Iterator[LocalPds]:
     """One PDS for the whole run (it starts in a few seconds); each test makes its own accounts."""
@@ -339,12 +344,12 @@ def test_a_pds_that_does_not_answer_is_transient(alice: PdsAccount) -> None:
         connect(f"http://127.0.0.1:{port}", alice).publish(outgoing("Hello"))
 
 
-@pytest.mark.parametrize("fault", [Drop(), Slow(2.0)], ids=["dropped", "slow"])
+@pytest.mark.parametrize("fault", [Drop(), Slow(TIMEOUT + 1.5)], ids=["dropped", "slow"])
 def test_a_lost_answer_is_an_unknown_outcome_and_find_sees_the_post(
     bluesky_pds: LocalPds, proxy: FaultProxy, alice: PdsAccount, fault: Drop | Slow
 ) -> None:
     post = outgoing("Did it land?")
-    network = connect(proxy.url, alice, timeout=1.0)
+    network = connect(proxy.url, alice, timeout=TIMEOUT)
     network.check()
     proxy.fail(CREATE, fault)
     with pytest.raises(OutcomeUnknown):
@@ -367,7 +372,7 @@ def sessions(database_url: str) -> Callable[[], AbstractContextManager[Session]]
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("SCHEDULER_SECRET_KEY", key)
-    monkeypatch.setenv("SCHEDULER_NETWORK_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("SCHEDULER_NETWORK_TIMEOUT_SECONDS", str(TIMEOUT))
     get_settings.cache_clear()
     return key
 
@@ -438,7 +443,7 @@ def test_a_thread_goes_out_part_by_part_each_replying_to_the_one_before(
     assert len(bluesky_pds.list_records(alice.did)) == 2
 
 
-@pytest.mark.parametrize("fault", [Drop(), Slow(2.0)], ids=["dropped", "slow"])
+@pytest.mark.parametrize("fault", [Drop(), Slow(TIMEOUT + 1.5)], ids=["dropped", "slow"])
 def test_an_unknown_outcome_is_reconciled_and_the_post_is_published_once(
     sessions, bluesky_pds: LocalPds, proxy: FaultProxy, alice: PdsAccount, secret_key: str, fault: Drop | Slow
 ) -> None:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from scheduler import db
-from scheduler.config import Settings
+from scheduler.config import Settings, get_settings
 from scheduler.models import ApiToken, PostState, Role, SignInFailure, User, utcnow
 from scheduler.newsroom import users
 from scheduler.newsroom.accounts import ensure_default_account, find_account
@@ -126,6 +126,22 @@ def test_passwords_are_kept_as_argon2id_hashes(app_url: str) -> None:
     with db.session_scope(app_url) as session:
         stored = session.scalar(select(User.password_hash).where(User.name == "editor"))
     assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_a_password_kept_at_another_cost_is_hashed_again_at_the_configured_one_when_it_signs_in(
+    client: TestClient, app_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("TIME_COST", "MEMORY_KIB", "PARALLELISM"):
+        monkeypatch.delenv(f"SCHEDULER_PASSWORD_HASH_{name}")
+    get_settings.cache_clear()
+    production = get_settings()
+    assert (production.password_hash_time_cost, production.password_hash_memory_kib) == (3, 65_536)
+    assert sign_in(client, "editor").status_code == 303
+    with db.session_scope(app_url) as session:
+        stored = session.scalar(select(User.password_hash).where(User.name == "editor"))
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    client.cookies.clear()
+    assert sign_in(client, "editor").status_code == 303  # the new hash checks out
 
 
 def test_a_form_without_the_csrf_token_is_refused(client: TestClient) -> None:
