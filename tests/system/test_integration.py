@@ -25,7 +25,7 @@ from scheduler.newsroom.posts import schedule_post
 from tests.conftest import REFERENCE_ARTICLE
 from tests.httpserver import LocalServer
 from tests.scripted_network import published_files
-from tests.system.workers import Worker, start_worker
+from tests.system.workers import Worker, start_worker, stop_all
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +34,7 @@ pytestmark = pytest.mark.integration
 def workers(tmp_path: Path) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     yield started
-    for worker in started:
-        worker.stop()
+    stop_all(started)
 
 
 def worker_env(database_url: str, redis_url: str, var: Path, **settings: float) -> dict[str, str]:
@@ -212,8 +211,7 @@ def test_redis_losing_everything_mid_run_loses_no_post_and_doubles_none(
         )
         assert_each_published_once_and_never_early(database_url, outbox, ids)
     finally:
-        for worker in workers:
-            worker.stop()
+        stop_all(workers)
         private.stop()
 
 
