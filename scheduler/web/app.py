@@ -8,9 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
@@ -38,6 +37,7 @@ from scheduler.web.auth import (
     WebConfigError,
     session_key,
 )
+from scheduler.web.problems import safe_problems
 
 __all__ = ["WebConfigError", "create_app"]
 
@@ -120,11 +120,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     @app.exception_handler(RequestValidationError)
     async def _not_readable(request: Request, error: RequestValidationError) -> Response:
+        problems = safe_problems(error.errors())
         if request.url.path.startswith("/api/"):  # the API answers in JSON, as its description says
-            return await request_validation_exception_handler(request, error)
+            return JSONResponse({"detail": problems}, status_code=422)
         where = "; ".join(
             f"{'.'.join(str(part) for part in problem['loc'][1:]) or 'the request'}: {problem['msg']}"
-            for problem in error.errors()[:3]
+            for problem in problems[:3]
         )
         return pages.page(
             request,
