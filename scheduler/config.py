@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     x_access_token_secret: SecretStr | None = Field(default=None, repr=False)
     mastodon_access_token: SecretStr | None = Field(default=None, repr=False)
     bluesky_app_password: SecretStr | None = Field(default=None, repr=False)
+    # Credentials go over HTTPS only; plain HTTP to a loopback address only when this is on (the tests'
+    # fake servers on 127.0.0.1). Anything else is refused when the account is added and when it posts.
+    allow_plain_http_loopback: bool = False
     # Where the X API answers (tests point it at their fake server); tweepy's hosts are rewritten to it.
     x_api_url: str = "https://api.x.com"
     # Network calls: the longest one request may take before it counts as a timeout.

@@ -22,6 +22,10 @@ from tests.services import (
 for name, value in {"TIME_COST": "1", "MEMORY_KIB": "1024", "PARALLELISM": "1"}.items():
     os.environ.setdefault(f"SCHEDULER_PASSWORD_HASH_{name}", value)
 
+# The fake X and Mastodon servers and the PDS answer plain HTTP on 127.0.0.1 (tests/security checks the
+# refusal without it).
+os.environ.setdefault("SCHEDULER_ALLOW_PLAIN_HTTP_LOOPBACK", "true")
+
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_ARTICLE = REPO / "scheduler" / "demo" / "data" / "kardashian-white-house.txt"
 

@@ -55,9 +55,12 @@ def accounts_add(
         fail("a mastodon account needs --instance URL (its server, e.g. https://mastodon.social)")
     if network == "bluesky" and not handle:
         fail("a bluesky account needs --handle (e.g. newsroom.bsky.social)")
-    options = connections.network_options(
-        network, instance=instance, handle=handle, service=service, hashtags=hashtags
-    )
+    try:
+        options = connections.network_options(
+            network, instance=instance, handle=handle, service=service, hashtags=hashtags
+        )
+    except NewsroomError as error:  # a plain-HTTP --instance or --service
+        fail(str(error))
     if folder:
         options["folder"] = str(folder.resolve())
     secrets = _read_secrets(network) if SECRET_FIELDS[network] else {}

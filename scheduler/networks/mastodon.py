@@ -42,6 +42,7 @@ from scheduler.networks.base import (
     Receipt,
     Transient,
 )
+from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
 
 if TYPE_CHECKING:
     from scheduler.config import Settings
@@ -69,6 +70,14 @@ def connect(account: AccountSettings, settings: Settings) -> MastodonNetwork:
         raise AuthExpired(f"account {account.name!r} names no Mastodon instance: add it again with its URL")
     if not token:
         raise AuthExpired(f"account {account.name!r} has no Mastodon access token: add it again")
+    try:
+        check_endpoint(
+            instance,
+            what="the Mastodon instance",
+            allow_plain_http_loopback=settings.allow_plain_http_loopback,
+        )
+    except InsecureEndpoint as error:
+        raise AuthExpired(f"account {account.name!r}: {error}; add it again with that address") from None
     return MastodonNetwork(
         account.name,
         instance,

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.config import Settings
+from scheduler.config import Settings, get_settings
 from scheduler.models import Account, AccountStatus
 from scheduler.networks import SECRET_FIELDS, AccountSettings, for_account
 from scheduler.networks.base import AccountCheck
+from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
 from scheduler.networks.vault import reseal, seal, unseal
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.accounts import add_account, find_account
@@ -78,13 +79,24 @@ def network_options(
             raise NewsroomError(
                 "a mastodon account needs its instance (its server, e.g. https://mastodon.social)"
             )
-        options["instance"] = (instance or "").strip().rstrip("/")
+        options["instance"] = _secure((instance or "").strip().rstrip("/"), "the instance")
     if network == "bluesky":
         if not (handle or "").strip():
             raise NewsroomError("a bluesky account needs its handle (e.g. newsroom.bsky.social)")
         options["handle"] = (handle or "").strip().removeprefix("@")
-        options["service"] = ((service or "").strip() or "https://bsky.social").rstrip("/")
+        options["service"] = _secure(
+            ((service or "").strip() or "https://bsky.social").rstrip("/"), "the service"
+        )
     return options
+
+
+def _secure(url: str, what: str) -> str:
+    try:
+        return check_endpoint(
+            url, what=what, allow_plain_http_loopback=get_settings().allow_plain_http_loopback
+        )
+    except InsecureEndpoint as error:
+        raise NewsroomError(str(error)) from None
 
 
 def secrets_from_settings(network: str, settings: Settings) -> dict[str, str]:
