@@ -16,8 +16,7 @@ from scheduler.models import CardState, Post, PostState
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.controls import EDITABLE, STOPPABLE, move_post
 from scheduler.newsroom.posts import get_post, thread_of
-from scheduler.planning import account_calendar
-from scheduler.planning.budgets import BudgetError
+from scheduler.planning import PlanningError, account_calendar
 from scheduler.planning.wallclock import format_local, zone
 from scheduler.render import RenderError
 from scheduler.render.posts import own_text
@@ -53,7 +52,7 @@ def reschedule(session: Session, post_id: int, at: datetime, *, now: datetime) -
         raise NewsroomError(f"{format_local(at, tz)} ({tz.key}) has passed: give a later time")
     try:
         account_calendar.check_time(session, head.account, at, exclude=head.id)
-    except BudgetError as error:
+    except PlanningError as error:  # the budget, or past the planning horizon
         raise NewsroomError(str(error)) from None
     chain = thread_of(session, head)
     if not move_post(session, head.id, EDITABLE, due_at=at, scheduled_for=at):

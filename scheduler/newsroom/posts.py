@@ -17,7 +17,6 @@ from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.accounts import account_view, find_account
 from scheduler.newsroom.articles import article_view, quote_view, store_article
 from scheduler.planning import PlanningError, account_calendar
-from scheduler.planning.budgets import BudgetError
 from scheduler.planning.wallclock import parse_time, zone
 from scheduler.publishing import post_cards
 from scheduler.render.cards import CardSize
@@ -64,7 +63,7 @@ def check_budget(session: Session, account: Account, at: datetime) -> None:
     """NewsroomError, saying what conflicts, when a post at `at` would break the account's budget."""
     try:
         account_calendar.check_time(session, account, at)
-    except BudgetError as error:
+    except PlanningError as error:  # the budget, or past the planning horizon
         raise NewsroomError(str(error)) from None
 
 

@@ -28,6 +28,7 @@ from scheduler.planning.budgets import (
 from scheduler.planning.wallclock import (
     DEFAULT_SLOTS,
     WeeklySlots,
+    check_within_horizon,
     local_to_utc,
     parse_slots,
     slot_instants,
@@ -120,7 +121,9 @@ def next_slot(
 
 
 def check_time(session: Session, account: Account, at: datetime, *, exclude: int | None = None) -> None:
-    """Raise BudgetError, saying what conflicts, when a post at `at` would break the account's budget."""
+    """Raise BudgetError, saying what conflicts, when a post at `at` would break the account's budget;
+    TooFarAhead past the planning horizon (every face's times come through here)."""
+    check_within_horizon(at)
     day = at.astimezone(zone(account.timezone)).date()
     found = calendar(session, account, first_day=day, last_day=day, exclude=exclude).ledger.breach(at)
     if found is not None:

@@ -22,13 +22,40 @@ def zone(name: str) -> ZoneInfo:
         raise PlanningError(f"unknown time zone {name!r}: give an IANA zone name{hint}") from None
 
 
+# How far ahead anything is planned. Past it a time is a typing slip, not a plan; and near year 9999
+# the calendar's own arithmetic (the day after, the week around) runs out of datetime's range.
+HORIZON_YEARS = 10
+
+
+class TooFarAhead(PlanningError):
+    """A time past the planning horizon (or outside the calendar altogether)."""
+
+
+def horizon_end(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(microsecond=0) + timedelta(days=365 * HORIZON_YEARS + 2)
+
+
+def check_within_horizon(instant: datetime, *, now: datetime | None = None) -> datetime:
+    """`instant` itself, or TooFarAhead when it lies more than HORIZON_YEARS ahead."""
+    limit = horizon_end(now or datetime.now(UTC))
+    if instant > limit:
+        raise TooFarAhead(
+            f"{instant:%Y-%m-%d %H:%M} UTC is more than {HORIZON_YEARS} years ahead: "
+            f"give a time before {limit:%Y-%m-%d}"
+        )
+    return instant
+
+
 def local_to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     """A naive wall-clock time in `tz` as a UTC instant.
 
     A time that does not exist (the hour skipped when clocks spring forward) moves to the first
     valid minute after it; a time that happens twice (clocks fall back) takes its first occurrence.
     """
-    return _wall_clock_to_utc(local.replace(tzinfo=None), tz)
+    try:
+        return _wall_clock_to_utc(local.replace(tzinfo=None), tz)
+    except OverflowError:
+        raise TooFarAhead(f"{local:%Y-%m-%d %H:%M} is outside the calendar in {tz.key}") from None
 
 
 # The planner asks the same few wall-clock times of the same zones for every account and article.
@@ -43,8 +70,9 @@ def _wall_clock_to_utc(candidate: datetime, tz: ZoneInfo) -> datetime:
     raise PlanningError(f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key}")
 
 
-def parse_time(text: str, tz: ZoneInfo) -> datetime:
-    """An ISO 8601 date and time; without an offset it is read in `tz`. Returned in UTC."""
+def parse_time(text: str, tz: ZoneInfo, *, now: datetime | None = None) -> datetime:
+    """An ISO 8601 date and time; without an offset it is read in `tz`. Returned in UTC, and within
+    the planning horizon (TooFarAhead past it)."""
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -53,8 +81,11 @@ def parse_time(text: str, tz: ZoneInfo) -> datetime:
             "or with an offset, such as 2026-12-01T09:00+01:00"
         ) from None
     if parsed.tzinfo is None:
-        return local_to_utc(parsed, tz)
-    return parsed.astimezone(UTC)
+        return check_within_horizon(local_to_utc(parsed, tz), now=now)
+    try:
+        return check_within_horizon(parsed.astimezone(UTC), now=now)
+    except OverflowError:
+        raise TooFarAhead(f"{text.strip()} is outside the calendar once in UTC") from None
 
 
 def format_local(instant: datetime, tz: ZoneInfo) -> str:

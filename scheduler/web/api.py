@@ -22,6 +22,7 @@ from scheduler.config import get_settings
 from scheduler.models import Account, Post, utcnow
 from scheduler.newsroom import NewsroomError, accounts, controls
 from scheduler.newsroom.accounts import find_account
+from scheduler.planning.wallclock import TooFarAhead, check_within_horizon
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
 
 
@@ -63,9 +64,11 @@ _NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
 
 def _in_utc(value: datetime) -> datetime:
     try:
-        return value.astimezone(UTC)
+        return check_within_horizon(value.astimezone(UTC))
     except OverflowError:
         raise ValueError("the time is out of range once in UTC") from None
+    except TooFarAhead as error:
+        raise ValueError(str(error)) from None
 
 
 UtcTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]

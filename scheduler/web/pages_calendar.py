@@ -14,7 +14,7 @@ from scheduler.models import Account, utcnow
 from scheduler.newsroom import editing, users
 from scheduler.newsroom.accounts import list_accounts
 from scheduler.planning import PlanningError, account_calendar
-from scheduler.planning.wallclock import parse_time, zone
+from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
 from scheduler.web.pages_posts import change_post
@@ -44,11 +44,16 @@ def week_of(session: Session, account: Account, monday: date) -> list[Day]:
     return days
 
 
-def _read_week(text: str, today: date) -> date:
+def _read_week(text: str, today: date, now: datetime) -> date:
+    """The week asked for, kept within the planning horizon either way (the calendar past it is not
+    planned, and near year 1 or 9999 its arithmetic leaves datetime's range)."""
     try:
-        return week_start(date.fromisoformat(text)) if text else week_start(today)
+        asked = date.fromisoformat(text) if text else today
     except ValueError:
-        return week_start(today)
+        asked = today
+    last = horizon_end(now).date()
+    first = last - timedelta(days=2 * 366 * HORIZON_YEARS)
+    return week_start(min(max(asked, first), last))
 
 
 @router.get("/calendar", response_class=HTMLResponse)
@@ -81,7 +86,7 @@ def calendar(
         )
     chosen = chosen or accounts[0]
     now = utcnow()
-    monday = _read_week(week, now.astimezone(zone(chosen.timezone)).date())
+    monday = _read_week(week, now.astimezone(zone(chosen.timezone)).date(), now)
     days = week_of(session, chosen, monday)
     free = [
         e.at for day in days for e in day.entries if e.post is None and e.ruled_out is None and e.at > now
