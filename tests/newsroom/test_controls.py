@@ -493,7 +493,7 @@ def test_cli_articles_update_withdraw_and_embargo(cli: str) -> None:
     for args in (
         ["articles", "update", "7", "--title", "x"],
         ["articles", "withdraw", "7", "--reason", "x"],
-        ["articles", "embargo", "7", "--until", "2040-01-01 09:00"],
+        ["articles", "embargo", "7", "--until", "2031-01-01 09:00"],
     ):
         one_line_error(args, "there is no article 7")
     one_line_error(["articles", "embargo", "1", "--until", "2001-01-01 09:00"], "already passed")

@@ -225,7 +225,7 @@ def sample_path(path: str) -> str:
 
 # A valid body for the API routes that take one.
 SAMPLE_BODIES = {
-    "/api/v1/posts/{post_id}/reschedule": {"at": "2099-01-01T09:00:00Z"},
+    "/api/v1/posts/{post_id}/reschedule": {"at": "2031-01-01T09:00:00Z"},
     "/api/v1/articles": {"text": "A title\n\nA paragraph of the article, long enough to read."},
     "/api/v1/posts": {"article_id": 1, "account": "outbox"},
 }
