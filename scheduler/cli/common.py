@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -40,15 +42,41 @@ def require_database() -> None:
 
 @contextmanager
 def database() -> Iterator[db.Session]:
-    """A transaction on an initialised database; user errors become a one-line message and exit 1."""
+    """A transaction on an initialised database; user errors become a one-line message and exit 1.
+
+    What the block prints is held back until the transaction has committed: "post 7 scheduled" is
+    never printed for a post that a later failure (a full disk, a closed pipe, a lost connection)
+    leaves unsaved. Errors and progress go to standard error at once.
+    """
     require_database()
+    told = io.StringIO()
     try:
-        with db.session_scope() as session:
+        with redirect_stdout(told), db.session_scope() as session:
             yield session
     except USER_ERRORS as error:
         fail(str(error))
     except (OperationalError, ProgrammingError) as error:
         fail(f"database error, nothing was saved: {error.orig}")
+    tell(told.getvalue())
+
+
+def tell(text: str) -> None:
+    """Print what has already been saved; a reader that went away is told of on standard error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        fail("the output was cut short (whatever read it stopped reading); what it reports is saved")
+
+
+def _quiet_stdout() -> None:
+    """Point the closed standard output at /dev/null, so that Python's last flush at exit stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (a test runner's buffer)
+        pass
 
 
 def excerpt(text: str, width: int) -> str:
