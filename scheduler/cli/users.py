@@ -82,6 +82,18 @@ def users_password(name: str) -> None:
     click.echo(f"new password set for {name!r}; their sessions have ended")
 
 
+@users_group.command("unlock")
+@click.argument("name")
+def users_unlock(name: str) -> None:
+    """Let a user sign in again at once: their failed sign-ins, from every address, are forgotten."""
+    with database() as session:
+        try:
+            count = users.unlock(session, users.find_user(session, name))
+        except users.UserError as error:
+            fail(str(error))
+    click.echo(f"{name!r} may sign in again ({count} failed sign-in(s) forgotten)")
+
+
 @users_group.command("token")
 @click.argument("name")
 @click.option("--label", required=True, help="what will use it (e.g. cms); `users revoke` takes it")

@@ -8,6 +8,7 @@ random, shown once, and kept as their SHA-256: a token is as long as a key, so a
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -25,10 +26,16 @@ NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 # The throttle: this many failures within the window refuse further sign-ins until the oldest ages out.
-FAILURES_PER_NAME = 5
-FAILURES_PER_ADDRESS = 20
+# A name is held back only at the address its failures came from, so that nobody can lock an editor
+# out by guessing at their name; the name itself is locked (everywhere, until it ages out or an admin
+# unlocks it) only on evidence of a distributed attack: many failures from many addresses.
+FAILURES_PER_NAME = 5  # for one name from one address
+FAILURES_PER_ADDRESS = 20  # for any names from one address
+DISTRIBUTED_FAILURES = 50  # for one name, from at least DISTRIBUTED_ADDRESSES addresses
+DISTRIBUTED_ADDRESSES = 10
 THROTTLE_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "aps_"
+log = logging.getLogger(__name__)
 TOKEN_USE_PRECISION = timedelta(minutes=5)
 
 
@@ -162,7 +169,8 @@ def set_disabled(session: Session, user: User, disabled: bool, *, now: datetime 
 def sign_in(session: Session, name: str, password: str, *, address: str, now: datetime | None = None) -> User:
     """The user, when the name and password match and sign-ins are not throttled; else SignInRefused.
 
-    Each failure is recorded (by name and by address); a success clears the name's failures.
+    Each failure is recorded (by name and by address); a success clears the name's failures from
+    that address (the evidence of an attack from elsewhere stays).
     """
     now = now or utcnow()
     name = name.strip()[:64]
@@ -176,8 +184,13 @@ def sign_in(session: Session, name: str, password: str, *, address: str, now: da
         return _fail(session, name, address, now)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
-    session.execute(delete(SignInFailure).where(SignInFailure.name == name))
+    session.execute(delete(SignInFailure).where(SignInFailure.name == name, SignInFailure.address == address))
     return user
+
+
+def unlock(session: Session, user: User) -> int:
+    """An admin's unlock: the user's recorded failures are forgotten, from every address."""
+    return session.execute(delete(SignInFailure).where(SignInFailure.name == user.name)).rowcount or 0
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -194,19 +207,43 @@ def _fail(session: Session, name: str, address: str, now: datetime) -> User:
 
 
 def _check_throttle(session: Session, name: str, address: str, now: datetime) -> None:
-    since = now - THROTTLE_WINDOW
-    for column, value, limit in (
-        (SignInFailure.name, name, FAILURES_PER_NAME),
-        (SignInFailure.address, address, FAILURES_PER_ADDRESS),
-    ):
+    recent = SignInFailure.at > now - THROTTLE_WINDOW
+    checks = (
+        (
+            "name from address",
+            (SignInFailure.name == name, SignInFailure.address == address),
+            FAILURES_PER_NAME,
+        ),
+        ("address", (SignInFailure.address == address,), FAILURES_PER_ADDRESS),
+    )
+    for what, where, limit in checks:
         count, oldest = session.execute(
-            select(func.count(), func.min(SignInFailure.at)).where(column == value, SignInFailure.at > since)
+            select(func.count(), func.min(SignInFailure.at)).where(*where, recent)
         ).one()
         if count >= limit and oldest is not None:
-            wait = max(int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1, 1)
-            raise SignInRefused(
-                f"too many failed sign-ins; try again in {(wait + 59) // 60} minutes", retry_after=wait
-            )
+            _refuse(what, name, address, count, oldest, now)
+    count, addresses, oldest = session.execute(
+        select(func.count(), func.count(SignInFailure.address.distinct()), func.min(SignInFailure.at)).where(
+            SignInFailure.name == name, recent
+        )
+    ).one()
+    if count >= DISTRIBUTED_FAILURES and addresses >= DISTRIBUTED_ADDRESSES and oldest is not None:
+        _refuse(f"name (from {addresses} addresses)", name, address, count, oldest, now)
+
+
+def _refuse(what: str, name: str, address: str, count: int, oldest: datetime, now: datetime) -> None:
+    wait = max(int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1, 1)
+    log.warning(
+        "sign-in throttled by %s: name %r, address %s, %d failures in %d minutes",
+        what,
+        name,
+        address,
+        count,
+        THROTTLE_WINDOW.total_seconds() // 60,
+    )
+    raise SignInRefused(
+        f"too many failed sign-ins; try again in {(wait + 59) // 60} minutes", retry_after=wait
+    )
 
 
 def forget_old_failures(session: Session, *, now: datetime | None = None) -> int:

@@ -140,6 +140,17 @@ def enable(
     return _on_user(request, session, viewer, name, lambda user: users.set_disabled(session, user, False))
 
 
+@router.post("/users/{name}/unlock", response_class=HTMLResponse)
+def unlock(
+    request: Request, name: str, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
+) -> Response:
+    def act(user: User) -> Done:
+        count = users.unlock(session, user)
+        return Done(f"{user.name} may sign in again: {count} failed sign-in(s) forgotten.")
+
+    return _on_user(request, session, viewer, name, act)
+
+
 @router.post("/users/{name}/tokens", response_class=HTMLResponse)
 def make_token(
     request: Request,
