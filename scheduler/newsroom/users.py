@@ -263,6 +263,18 @@ def create_token(session: Session, user: User, label: str) -> str:
     return token
 
 
+def token_is_valid(session: Session, token: str) -> bool:
+    """Whether a token would be let in, read only: the API's check before it reads a request's body."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return False
+    disabled = session.execute(
+        select(User.disabled_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.digest == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    return disabled is not None and disabled[0] is None
+
+
 def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
     """The user a token belongs to, when it is theirs, not revoked, and the user is not disabled."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:

@@ -15,7 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scheduler import db
 from scheduler.config import Settings, get_settings
+from scheduler.newsroom import users
 from scheduler.web import (
     api,
     api_articles,
@@ -37,6 +39,7 @@ from scheduler.web.auth import (
     WebConfigError,
     session_key,
 )
+from scheduler.web.limits import RequestLimits
 from scheduler.web.problems import safe_problems
 
 __all__ = ["WebConfigError", "create_app"]
@@ -86,6 +89,16 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         https_only=settings.web_secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
+
+    def token_valid(token: str) -> bool:
+        with db.session_scope(app.state.database_url) as session:
+            return users.token_is_valid(session, token)
+
+    async def token_valid_async(token: str) -> bool:
+        return await run_in_threadpool(token_valid, token)
+
+    # Outermost: a request over the cap or without a token costs nothing behind it.
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, token_valid=token_valid_async)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(pages_articles.router)

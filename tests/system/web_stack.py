@@ -29,6 +29,13 @@ def free_port() -> int:
 @contextmanager
 def serve_web(env: dict[str, str]) -> Iterator[str]:
     """`scheduler web` on a free port of 127.0.0.1 with `env`; its address once it answers."""
+    with serve_web_process(env) as (site, _):
+        yield site
+
+
+@contextmanager
+def serve_web_process(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """serve_web, with the process itself (to read its memory, say)."""
     port = free_port()
     web = subprocess.Popen(
         [str(Path(sys.executable).parent / "scheduler"), "web", "--port", str(port)],
@@ -46,7 +53,7 @@ def serve_web(env: dict[str, str]) -> Iterator[str]:
             except httpx.TransportError:
                 assert web.poll() is None and time.monotonic() < deadline, "the web app did not start"
                 time.sleep(0.2)
-        yield site
+        yield site, web
     finally:
         web.terminate()
         web.wait(timeout=15)
