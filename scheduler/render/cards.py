@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from scheduler.render import RenderError
+from scheduler.render.sandbox import BoundedSandbox, render_bounded
 from scheduler.render.templates import located_error
 
 CARD_TEMPLATES = ("quote", "headline", "breaking")
@@ -195,9 +195,9 @@ def _shorten(text: str, room: int) -> str:
 
 
 @lru_cache(maxsize=8)
-def card_environment(templates_dir: Path) -> SandboxedEnvironment:
+def card_environment(templates_dir: Path) -> BoundedSandbox:
     """The sandbox post templates use, with HTML autoescaping: article text can never become markup."""
-    return SandboxedEnvironment(
+    return BoundedSandbox(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -251,7 +251,7 @@ def card_page(
         "template": template,
     }
     try:
-        html = compiled.render(context)
+        html = render_bounded(compiled, context)
     except jinja2.UndefinedError as error:
         raise located_error(compiled, error, _undefined_reason(error.message or "", context)) from None
     except Exception as error:  # the designer's template, not our code: say where

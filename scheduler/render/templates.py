@@ -7,14 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from scheduler.render import RenderError, filters
+from scheduler.render.sandbox import BoundedSandbox, TemplateTooCostly
 
 
 @lru_cache(maxsize=8)
-def environment(templates_dir: Path) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+def environment(templates_dir: Path) -> BoundedSandbox:
+    env = BoundedSandbox(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -61,6 +61,8 @@ def located_error(template: jinja2.Template, error: Exception, reason: str | Non
 def template_error_reason(error: Exception) -> str:
     if isinstance(error, jinja2.UndefinedError):
         return f"{error.message}; check the names the template uses"
+    if isinstance(error, TemplateTooCostly):
+        return f"this template does too much work: {error}"
     if isinstance(error, jinja2.exceptions.SecurityError):
         return f"not allowed in a template: {error}"
     if isinstance(error, jinja2.TemplateError):
