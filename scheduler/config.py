@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     # turn this off only to try the app over plain HTTP on another machine.
     web_secure_cookies: bool = True
     web_session_hours: float = Field(default=12.0, gt=0)
+    # On SIGTERM, requests in flight get this long to finish; then the web process stops regardless.
+    web_shutdown_seconds: float = Field(default=10.0, gt=0)
     # The largest request body the web app takes in (an article's text, a logo); larger answers 413.
     max_request_bytes: int = Field(default=8_000_000, ge=100_000)
     # Argon2id's cost for user passwords: argon2-cffi's defaults (RFC 9106's low-memory profile, about

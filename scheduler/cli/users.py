@@ -145,4 +145,11 @@ def web(host: str, port: int, forwarded_allow_ips: str) -> None:
     except WebConfigError as error:
         fail(str(error))
     click.echo(f"serving the web app at http://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        timeout_graceful_shutdown=get_settings().web_shutdown_seconds,
+    )
