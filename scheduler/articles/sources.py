@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from scheduler.articles import ArticleError, ParsedArticle
 from scheduler.articles.fetch import PAGE_TYPES, FetchPolicy, fetch
 from scheduler.articles.html import parse_html, read_html_file
+from scheduler.articles.sizes import size_and_limit
 from scheduler.articles.text import check_url, parse_text, read_text_file
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -34,15 +35,19 @@ def read_article(
     return parse_text(text, canonical_url=canonical_url, source=str(path))
 
 
-def read_pasted(text: str, *, max_bytes: int, canonical_url: str | None = None) -> ParsedArticle:
-    """An article pasted or uploaded as text (or as a page's HTML), as a file would be read."""
+def read_pasted(
+    text: str, *, max_bytes: int, canonical_url: str | None = None, size: int | None = None
+) -> ParsedArticle:
+    """An article pasted or uploaded as text (or as a page's HTML), as a file would be read. `size`: the
+    upload's own size in bytes, when only the first `max_bytes` + 1 of it were read."""
     if "\x00" in text:
         raise ArticleError("the text holds NUL characters: paste the article as plain text or HTML")
-    size = len(text.encode("utf-8", "surrogatepass"))
+    size = max(size or 0, len(text.encode("utf-8", "surrogatepass")))
     if size > max_bytes:
+        shown, limit = size_and_limit(size, max_bytes)
         raise ArticleError(
-            f"the text is {size / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:.1f} MB limit for an "
-            "article (SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
+            f"the text is {shown}, over the {limit} limit for an article "
+            "(SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
         )
     if looks_like_html(text):
         return _with_url(parse_html(text, source="the pasted page"), canonical_url)

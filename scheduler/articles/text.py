@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scheduler.articles import ArticleError, ParsedArticle
+from scheduler.articles.sizes import size_and_limit
 
 BYLINE = re.compile(r"^\s*By:?\s+(?P<author>.+?)\s*$", re.IGNORECASE)
 LINK_MARKER = re.compile(r"\s*\(LINK:\s*(?P<url>[^\s)]+)\s*\)", re.IGNORECASE)
@@ -32,9 +33,10 @@ def read_article_bytes(path: Path, *, max_bytes: int, expected: str) -> bytes:
     if size == 0:
         raise ArticleError(f"{path}: the file is empty; save {expected} into it first")
     if size > max_bytes:
+        shown, limit = size_and_limit(size, max_bytes)
         raise ArticleError(
-            f"{path}: the file is {size / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:.1f} MB "
-            "limit for an article; is it the right file? (SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
+            f"{path}: the file is {shown}, over the {limit} limit for an article; is it the right file? "
+            "(SCHEDULER_MAX_ARTICLE_BYTES raises the limit)"
         )
     return path.read_bytes()
 

@@ -77,7 +77,9 @@ async def add_article(
     try:
         if upload is not None and upload.filename:
             data = await upload.read(settings.max_article_bytes + 1)
-            parsed = read_pasted(data.decode("utf-8", errors="replace"), max_bytes=settings.max_article_bytes)
+            parsed = read_pasted(
+                data.decode("utf-8", errors="replace"), max_bytes=settings.max_article_bytes, size=upload.size
+            )
         elif url.strip():
             parsed = read_page(url.strip(), policy=FetchPolicy.from_settings(settings))
         elif text.strip():

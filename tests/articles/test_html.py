@@ -178,7 +178,10 @@ def test_read_html_file(tmp_path: Path) -> None:
     assert "not a file" in error(tmp_path)
     (tmp_path / "empty.html").write_bytes(b"")
     assert "the file is empty" in error(tmp_path / "empty.html")
-    assert "over the 0.0 MB limit" in error(PAGES / "article.html", max_bytes=1_000)
+    size = (PAGES / "article.html").stat().st_size
+    assert f"the file is {size:,} bytes, over the 1,000 bytes limit" in error(
+        PAGES / "article.html", max_bytes=1_000
+    )
     assert error(PAGES / "timetable.pdf").endswith(
         "timetable.pdf: not an HTML page; save the article from the browser as a web page (.html)"
     )

@@ -92,7 +92,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "missing file": ([str(tmp_path / "nope.txt"), "--now"], "no such file"),
         "empty file": ([str(tmp_path / "empty.txt"), "--now"], "empty"),
         "binary file": ([str(tmp_path / "image.png"), "--now"], "binary file"),
-        "50 MB file": ([str(tmp_path / "huge.txt"), "--now"], "52.4 MB, over the"),
+        "50 MB file": ([str(tmp_path / "huge.txt"), "--now"], "52.43 MB, over the 2.00 MB limit"),
         "unknown account": ([article, "--account", "nobody", "--now"], "no account named 'nobody'"),
         "past time": ([article, "--at", past], "already passed; give a later time, or --now"),
         "unreadable time": ([article, "--at", "soonish"], "cannot read the time"),
