@@ -12,8 +12,20 @@ PEERS_STAMP := $(PEERS)/node_modules/.installed
 install: $(STAMP) $(PEERS_STAMP)
 
 # The Bluesky PDS the network tests run against (Node.js and npm; versions pinned by the lock file).
+# npm ci compiles better-sqlite3 from source (about 90 s on 2 cores: its prebuilt binaries live on
+# GitHub, out of reach here), so a finished install is kept per lock file and Node.js version, and a
+# fresh clone on the same machine copies it (2 s) instead of building it again.
+PEERS_CACHE ?= $(HOME)/.cache/article-promotion-scheduler/peers-$(shell cat $(PEERS)/package-lock.json | sha256sum | cut -c1-16)-$(shell node --version 2>/dev/null)
 $(PEERS_STAMP): $(PEERS)/package.json $(PEERS)/package-lock.json
-	npm ci --prefix $(PEERS) --no-audit --no-fund --loglevel=error
+	@if [ -f "$(PEERS_CACHE)/node_modules/.installed" ]; then \
+	  echo "tests/peers: node_modules copied from $(PEERS_CACHE) (the same lock file)"; \
+	  rm -rf $(PEERS)/node_modules && cp -a "$(PEERS_CACHE)/node_modules" $(PEERS)/; \
+	else \
+	  npm ci --prefix $(PEERS) --no-audit --no-fund --loglevel=error && touch $(PEERS_STAMP) && \
+	  mkdir -p "$(PEERS_CACHE)" && rm -rf "$(PEERS_CACHE)/partial" && \
+	  cp -a $(PEERS)/node_modules "$(PEERS_CACHE)/partial" && \
+	  rm -rf "$(PEERS_CACHE)/node_modules" && mv "$(PEERS_CACHE)/partial" "$(PEERS_CACHE)/node_modules"; \
+	fi
 	touch $(PEERS_STAMP)
 
 $(STAMP): pyproject.toml scripts/install-system-packages
