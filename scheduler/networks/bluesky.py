@@ -40,7 +40,7 @@ from scheduler.networks.base import (
 )
 from scheduler.networks.bluesky_facets import record_facets
 from scheduler.networks.bluesky_media import Image, read_image
-from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
+from scheduler.networks.endpoints import account_endpoint
 from scheduler.render.facets import bluesky_text
 
 if TYPE_CHECKING:
@@ -80,12 +80,7 @@ def connect(account: AccountSettings, settings: Settings) -> BlueskyNetwork:
     if not app_password:
         raise AuthExpired(f"account {account.name!r} has no Bluesky app password: add it again")
     service = str(account.options.get("service") or DEFAULT_SERVICE).rstrip("/")
-    try:
-        check_endpoint(
-            service, what="the Bluesky service", allow_plain_http_loopback=settings.allow_plain_http_loopback
-        )
-    except InsecureEndpoint as error:
-        raise AuthExpired(f"account {account.name!r}: {error}; add it again with that address") from None
+    account_endpoint(service, what="the Bluesky service", account=account.name, settings=settings)
     return BlueskyNetwork(handle, app_password, service, timeout=settings.network_timeout_seconds)
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from scheduler.config import Settings
+from scheduler.networks.base import AuthExpired
+
 
 class InsecureEndpoint(ValueError):
     """An address that would carry an account's token in clear, or is no web address at all."""
@@ -34,3 +37,12 @@ def check_endpoint(url: str, *, what: str, allow_plain_http_loopback: bool) -> s
             f"give its https:// address (https://{parts.netloc}{parts.path})"
         )
     raise InsecureEndpoint(f"{what} {url!r} is not a web address: give its https:// address")
+
+
+def account_endpoint(url: str, *, what: str, account: str, settings: Settings) -> str:
+    """check_endpoint for an adapter about to send an account's credentials: AuthExpired (the account is
+    held for a reconnect, the reason on its posts) instead of InsecureEndpoint."""
+    try:
+        return check_endpoint(url, what=what, allow_plain_http_loopback=settings.allow_plain_http_loopback)
+    except InsecureEndpoint as error:
+        raise AuthExpired(f"account {account!r}: {error}; add it again with its https:// address") from None

@@ -42,7 +42,7 @@ from scheduler.networks.base import (
     Receipt,
     Transient,
 )
-from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
+from scheduler.networks.endpoints import account_endpoint
 
 if TYPE_CHECKING:
     from scheduler.config import Settings
@@ -70,14 +70,7 @@ def connect(account: AccountSettings, settings: Settings) -> MastodonNetwork:
         raise AuthExpired(f"account {account.name!r} names no Mastodon instance: add it again with its URL")
     if not token:
         raise AuthExpired(f"account {account.name!r} has no Mastodon access token: add it again")
-    try:
-        check_endpoint(
-            instance,
-            what="the Mastodon instance",
-            allow_plain_http_loopback=settings.allow_plain_http_loopback,
-        )
-    except InsecureEndpoint as error:
-        raise AuthExpired(f"account {account.name!r}: {error}; add it again with that address") from None
+    account_endpoint(instance, what="the Mastodon instance", account=account.name, settings=settings)
     return MastodonNetwork(
         account.name,
         instance,

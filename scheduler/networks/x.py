@@ -32,7 +32,7 @@ from scheduler.networks.base import (
     Receipt,
     Transient,
 )
-from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
+from scheduler.networks.endpoints import account_endpoint
 from scheduler.networks.x_matching import is_the_post, shape
 
 # oauthlib and requests-oauthlib log the OAuth parameters (consumer key, access token) at DEBUG:
@@ -89,14 +89,7 @@ def connect(account: AccountSettings, settings: Settings) -> XNetwork:
             f"the X account {account.name!r} has no {', '.join(missing)}: "
             f"add its credentials again with `scheduler accounts add x {account.name}`"
         )
-    try:
-        check_endpoint(
-            settings.x_api_url,
-            what="SCHEDULER_X_API_URL",
-            allow_plain_http_loopback=settings.allow_plain_http_loopback,
-        )
-    except InsecureEndpoint as error:
-        raise AuthExpired(str(error)) from None
+    account_endpoint(settings.x_api_url, what="SCHEDULER_X_API_URL", account=account.name, settings=settings)
     client = tweepy.Client(
         consumer_key=secrets["api_key"],
         consumer_secret=secrets["api_secret"],
