@@ -35,8 +35,9 @@ DISTRIBUTED_FAILURES = 50  # for one name, from at least DISTRIBUTED_ADDRESSES a
 DISTRIBUTED_ADDRESSES = 10
 THROTTLE_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "aps_"
-log = logging.getLogger(__name__)
 TOKEN_USE_PRECISION = timedelta(minutes=5)
+
+log = logging.getLogger(__name__)
 
 
 def _hasher() -> PasswordHasher:

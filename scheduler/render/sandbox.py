@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -38,7 +38,6 @@ class Budget:
     deadline: float
     steps: int = 0
     characters: int = 0
-    reasons: list[str] = field(default_factory=list)
 
     def step(self, count: int = 1) -> None:
         self.steps += count
@@ -99,10 +98,6 @@ class BoundedRange:
         return number in self.numbers
 
 
-def bounded_range(*args: int) -> BoundedRange:
-    return BoundedRange(*args)
-
-
 class BoundedSandbox(SandboxedEnvironment):
     """SandboxedEnvironment whose size-multiplying operators and filters check before they build."""
 
@@ -110,7 +105,7 @@ class BoundedSandbox(SandboxedEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.globals["range"] = bounded_range
+        self.globals["range"] = BoundedRange
         for name in ("center", "indent", "format", "join", "wordwrap"):
             self.filters[name] = _bounded_filter(name, self.filters[name])
 
@@ -156,10 +151,9 @@ def _bounded_filter(name: str, original: Any) -> Any:
             _check_size(len(result), name)
         return result
 
-    # Keep Jinja's pass_context / pass_environment markers, so it calls the filter as before.
-    for marker in ("jinja_pass_arg",):
-        if hasattr(original, marker):
-            setattr(bounded, marker, getattr(original, marker))
+    # Keep Jinja's pass_context / pass_eval_context / pass_environment mark, so it calls it as before.
+    if hasattr(original, "jinja_pass_arg"):
+        bounded.jinja_pass_arg = original.jinja_pass_arg  # type: ignore[attr-defined]
     return bounded
 
 

@@ -94,11 +94,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         with db.session_scope(app.state.database_url) as session:
             return users.token_is_valid(session, token)
 
-    async def token_valid_async(token: str) -> bool:
-        return await run_in_threadpool(token_valid, token)
-
     # Outermost: a request over the cap or without a token costs nothing behind it.
-    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, token_valid=token_valid_async)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, token_valid=token_valid)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(pages_articles.router)
