@@ -8,7 +8,7 @@ from typing import Any
 from celery.signals import worker_process_shutdown
 
 from scheduler import db, networks, publishing
-from scheduler.celery_app import celery_app
+from scheduler.celery_app import broker_was_emptied, celery_app
 from scheduler.config import get_settings
 from scheduler.db import session_scope
 from scheduler.models import utcnow
@@ -19,9 +19,11 @@ from scheduler.render.browser import shared_renderer
 
 @celery_app.task(name="scheduler.tasks.tick")
 def tick() -> int:
-    """Claim the posts due within the lookahead and send each to a worker, after the commit."""
+    """Claim the posts due within the lookahead and send each to a worker, after the commit; when the
+    broker lost its tasks since the last tick, send every queued post's and every card's again."""
+    emptied = broker_was_emptied()
     with session_scope() as session:
-        dispatches = publishing.dispatch_due(session, now=utcnow())
+        dispatches = publishing.dispatch_due(session, now=utcnow(), broker_emptied=emptied)
     for dispatch in dispatches:
         publish_post.apply_async((dispatch.post_id,), eta=dispatch.due_at)
     settings = get_settings()
@@ -29,7 +31,7 @@ def tick() -> int:
         card_posts = post_cards.claim_card_jobs(
             session,
             now=utcnow(),
-            retry_after=timedelta(seconds=settings.card_retry_seconds),
+            retry_after=timedelta(seconds=0 if emptied else settings.card_retry_seconds),
             outstanding=settings.card_jobs_outstanding,
         )
     for post_id in card_posts:

@@ -27,32 +27,48 @@ class Dispatch:
     due_at: datetime
 
 
-def dispatch_due(session: Session, *, now: datetime, settings: Settings | None = None) -> list[Dispatch]:
+def dispatch_due(
+    session: Session, *, now: datetime, settings: Settings | None = None, broker_emptied: bool = False
+) -> list[Dispatch]:
     """Claim posts due within the lookahead, and take back queued posts whose task was lost.
+
+    A task is taken as lost when its post is still queued `requeue_after_seconds` after it was due
+    and after it was sent; and every queued post's task at once when the broker says it was emptied
+    (flushed, or restarted without its data) since the last tick: then recovery takes one tick, not
+    the requeue time. Sending again never publishes twice: a task starts a post only from queued.
 
     The caller sends a publish task for each, with eta=due_at, after this transaction commits.
     """
     settings = settings or get_settings()
     horizon = now + timedelta(seconds=settings.lookahead_seconds)
     claimed = claim_due(session, now=now, horizon=horizon, limit=settings.claim_batch)
-    stale_before = now - timedelta(seconds=settings.requeue_after_seconds)
+    if broker_emptied:
+        # Every task sent before this tick (those just claimed were queued at `now` exactly).
+        due_before, queued_before = horizon, now - timedelta(microseconds=1)
+    else:
+        due_before = queued_before = now - timedelta(seconds=settings.requeue_after_seconds)
     lost = (
         session.connection()
-        .execute(_requeue_lost_statement(), {"now": now, "stale_before": stale_before})
+        .execute(
+            _requeue_lost_statement(), {"now": now, "due_before": due_before, "queued_before": queued_before}
+        )
         .all()
     )
     if lost:
-        log.warning("sending %d queued posts again: their tasks were lost", len(lost))
+        why = "the broker was emptied" if broker_emptied else "their tasks were lost"
+        log.warning("sending %d queued posts again: %s", len(lost), why)
     return [Dispatch(post_id, due_at) for post_id, due_at in [*claimed, *lost]]
 
 
 @cache
 def _requeue_lost_statement() -> Update:
     """Queued posts whose task was lost, sent again; built once (it runs every tick)."""
-    now, stale_before = bindparam("now", type_=UTCDateTime()), bindparam("stale_before", type_=UTCDateTime())
+    now = bindparam("now", type_=UTCDateTime())
+    due_before = bindparam("due_before", type_=UTCDateTime())
+    queued_before = bindparam("queued_before", type_=UTCDateTime())
     return (
         update(Post)
-        .where(Post.state == PostState.QUEUED, Post.due_at <= stale_before, Post.queued_at <= stale_before)
+        .where(Post.state == PostState.QUEUED, Post.due_at <= due_before, Post.queued_at <= queued_before)
         .values(queued_at=now, updated_at=now)
         .returning(Post.id, Post.due_at)
         .execution_options(synchronize_session=False)

@@ -10,13 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import func, select
 
 from scheduler import db
 from scheduler.articles.text import parse_text, read_text_file
 from scheduler.config import get_settings
-from scheduler.demo import redis_server
 from scheduler.models import Attempt, Post, PostState, utcnow
 from scheduler.newsroom.accounts import add_account
 from scheduler.newsroom.articles import store_article
@@ -180,39 +178,6 @@ def test_worker_killed_mid_publish_each_post_still_goes_out_once(
         # A post that went out was never sent a second time.
         for post_id in found:
             assert len(published_files(outbox, post_id)) == 1
-
-
-@pytest.mark.parametrize("mishap", ["flushed", "restarted"])
-def test_redis_losing_everything_mid_run_loses_no_post_and_doubles_none(
-    mishap: str, database_url: str, isolated_settings: Path, workers: list[Worker]
-) -> None:
-    outbox = isolated_settings / "outbox"
-    private = redis_server.start(isolated_settings / "redis")
-    port = redis_server.port_of(private.url)
-    try:
-        env = worker_env(database_url, private.url, isolated_settings, requeue_after_seconds=3)
-        workers.append(start_worker("w1", env, isolated_settings / "logs", beat=True))
-        workers.append(start_worker("w2", env, isolated_settings / "logs", beat=False))
-        for worker in workers:
-            worker.wait_ready()
-        ids = schedule(database_url, outbox, posts=100, accounts=5, first_in=1, over=10)
-
-        time.sleep(5)  # mid-run: tasks are waiting in Redis and in the workers
-        assert 0 < states(database_url)[PostState.PUBLISHED] < len(ids)
-        if mishap == "flushed":
-            redis.Redis.from_url(private.url).flushall()
-        else:
-            private.stop()
-            time.sleep(1)
-            private = redis_server.start(isolated_settings / "redis", port=port)
-
-        wait_until(
-            all_published(database_url, len(ids)), 90, f"every post published after Redis {mishap}", workers
-        )
-        assert_each_published_once_and_never_early(database_url, outbox, ids)
-    finally:
-        stop_all(workers)
-        private.stop()
 
 
 def test_the_beat_polls_a_feed_and_its_new_item_is_scheduled_for_every_account(
