@@ -37,6 +37,10 @@ def broker_was_emptied(url: str | None = None) -> bool:
     requeue time covers that.
     """
     url = url or celery_app.conf.broker_url
+    if url.startswith("redis+socket://"):  # kombu's spelling of a Unix socket; redis-py's is unix://
+        url = "unix://" + url.removeprefix("redis+socket://")
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return False  # a broker we cannot look into (Sentinel): the requeue time alone recovers
     key = (os.getpid(), url)
     client = _broker_clients.get(key)
     if client is None:
