@@ -35,7 +35,12 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 _engines: dict[tuple[int, str], Engine] = {}
-_session_factories: dict[Engine, sessionmaker[Session]] = {}
+_session_factories: dict[tuple[Engine, bool], sessionmaker[Session]] = {}
+READ_ONLY = "scheduler_read_only"  # an execution option: this connection's transactions only read
+
+
+class WriteInReadOnlySession(RuntimeError):
+    """A session opened to read (session_scope(read_only=True)) was asked to write."""
 
 
 def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
@@ -59,9 +64,11 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: a deferred transaction that later writes can fail with
-        # SQLITE_BUSY immediately instead of waiting out the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock up front: a deferred transaction that later writes can fail with
+        # SQLITE_BUSY immediately instead of waiting out the busy timeout. A reader takes none (WAL):
+        # a page that only reads never holds up a worker's write.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -84,14 +91,43 @@ def dispose_engines() -> None:
 
 
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
-    """One short transaction: committed on success, rolled back on error."""
+def session_scope(url: str | None = None, *, read_only: bool = False) -> Iterator[Session]:
+    """One short transaction: committed on success, rolled back on error.
+
+    The caller may end it early (`read_only_from_here`) before slow work, such as a render, so that no
+    lock is held through it. A `read_only` session never takes SQLite's write lock, and refuses to write.
+    """
     engine = get_engine(url)
-    factory = _session_factories.get(engine)
+    factory = _session_factories.get((engine, read_only))
     if factory is None:
-        factory = _session_factories[engine] = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session, session.begin():
-        yield session
+        bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+        factory = _session_factories[(engine, read_only)] = sessionmaker(bind, expire_on_commit=False)
+        if read_only:
+            event.listen(factory, "before_flush", _refuse_writes)
+    with factory() as session:
+        session.info[READ_ONLY] = read_only
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def read_only_from_here(session: Session) -> None:
+    """Commit what the session did so far, and let it only read from here on: nothing is held until
+    its next query, and that begins a transaction that takes no write lock (SQLite). Slow work after
+    this, such as a render, holds up no writer."""
+    session.commit()
+    if not session.info.get(READ_ONLY):
+        session.info[READ_ONLY] = True
+        session.bind = session.get_bind().execution_options(**{READ_ONLY: True})
+        event.listen(session, "before_flush", _refuse_writes)
+
+
+def _refuse_writes(session: Session, *_: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise WriteInReadOnlySession("a read-only session was asked to write: open it with read_only=False")
 
 
 def claim_due(

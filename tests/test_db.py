@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from scheduler import db
 from scheduler.models import Account, Base, Post, PostState, utcnow
@@ -101,3 +102,49 @@ def test_concurrent_claims_never_take_the_same_post(database_url: str) -> None:
         thread.join()
     every_claim = [post_id for mine in claimed for post_id in mine]
     assert sorted(every_claim) == ids  # each post claimed once, none missed
+
+
+def writes_without_waiting(url: str) -> bool:
+    """Whether another connection can write at once (a 100 ms busy timeout instead of 15 s)."""
+    engine = db.make_engine(url, busy_timeout_ms=5_000)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout=100")
+            connection.execute(text("UPDATE accounts SET name = name"))
+            connection.commit()
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_a_reading_session_takes_no_write_lock_and_refuses_to_write(isolated_settings) -> None:
+    url = f"sqlite:///{isolated_settings / 'locks.db'}"
+    db.upgrade_schema(url)
+    add_posts(url, [utcnow()])
+    with db.session_scope(url) as writer:
+        writer.scalar(select(func.count(Post.id)))
+        assert not writes_without_waiting(url), "a writing session holds the write lock"
+    with db.session_scope(url, read_only=True) as reader:
+        assert reader.scalar(select(func.count(Post.id))) == 1
+        assert writes_without_waiting(url)
+    with pytest.raises(db.WriteInReadOnlySession), db.session_scope(url, read_only=True) as reader:
+        reader.add(Account(name="other", network="outbox", timezone="UTC"))
+    with db.session_scope(url) as session:
+        assert session.scalar(select(func.count(Account.id))) == 1
+
+
+def test_a_session_that_reads_only_from_here_keeps_what_it_wrote_and_holds_no_lock(isolated_settings) -> None:
+    url = f"sqlite:///{isolated_settings / 'locks.db'}"
+    db.upgrade_schema(url)
+    with pytest.raises(db.WriteInReadOnlySession), db.session_scope(url) as session:
+        session.add(Account(name="kept", network="outbox", timezone="UTC"))
+        session.flush()
+        db.read_only_from_here(session)
+        assert writes_without_waiting(url), "nothing is held until the next query"
+        assert session.scalar(select(func.count(Account.id))) == 1
+        assert writes_without_waiting(url), "and that one only reads"
+        session.add(Account(name="refused", network="outbox", timezone="UTC"))
+    with db.session_scope(url) as session:
+        assert session.scalars(select(Account.name)).all() == ["kept"]

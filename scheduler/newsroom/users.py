@@ -277,18 +277,34 @@ def token_is_valid(session: Session, token: str) -> bool:
 
 
 def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
-    """The user a token belongs to, when it is theirs, not revoked, and the user is not disabled."""
+    """The user a token belongs to, when it is theirs, not revoked, and the user is not disabled; its
+    use noted."""
+    found = live_token(session, token)
+    if found is None:
+        return None
+    note_token_use(found, now=now)
+    return found.user
+
+
+def live_token(session: Session, token: str) -> ApiToken | None:
+    """The token, when it is one of ours, not revoked, and its user not disabled (only reads)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     found = session.scalar(
         select(ApiToken).where(ApiToken.digest == _digest(token), ApiToken.revoked_at.is_(None))
     )
-    if found is None or found.user.disabled_at is not None:
-        return None
-    now = now or utcnow()
-    if found.last_used_at is None or now - found.last_used_at > TOKEN_USE_PRECISION:
-        found.last_used_at = now  # not on every request: a script's every call would write
-    return found.user
+    return found if found is not None and found.user.disabled_at is None else None
+
+
+def token_use_is_stale(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Whether the token's last use is worth writing down: not on every request, or a script's every
+    call would write."""
+    return token.last_used_at is None or (now or utcnow()) - token.last_used_at > TOKEN_USE_PRECISION
+
+
+def note_token_use(token: ApiToken, *, now: datetime | None = None) -> None:
+    if token_use_is_stale(token, now=now):
+        token.last_used_at = now or utcnow()
 
 
 def revoke_token(session: Session, user: User, label: str, *, now: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,9 @@ MAX_OUTPUT_CHARACTERS = 200_000
 MAX_VALUE_CHARACTERS = 200_000  # a string or list a single operation may build
 MAX_STEPS = 1_000_000  # range items and output pieces, together
 MAX_SECONDS = 2.0
+# A check or a preview renders many templates (each for every network): all of them together get this
+# long, so that one runaway template in them answers in seconds, not once per render.
+MAX_TRIAL_SECONDS = 2 * MAX_SECONDS
 MAX_EXPONENT_BITS = 4_096
 WIDE_FORMAT = re.compile(r"%[-+ #0]*(\d+)(?:\.(\d+))?")
 
@@ -36,6 +40,7 @@ class TemplateTooCostly(jinja2.exceptions.SecurityError):
 @dataclass
 class Budget:
     deadline: float
+    seconds: float = MAX_SECONDS  # what the deadline allows, for the message
     steps: int = 0
     characters: int = 0
 
@@ -44,7 +49,7 @@ class Budget:
         if self.steps > MAX_STEPS:
             raise TemplateTooCostly(f"it loops more than {MAX_STEPS:,} times")
         if self.steps % 1024 == 0 and time.monotonic() > self.deadline:
-            raise TemplateTooCostly(f"it ran for more than {MAX_SECONDS:g} s")
+            raise TemplateTooCostly(f"it ran for more than {self.seconds:g} s")
 
     def emit(self, text: str) -> None:
         self.characters += len(text)
@@ -54,6 +59,17 @@ class Budget:
 
 
 _budget: ContextVar[Budget | None] = ContextVar("template_budget", default=None)
+_trial_deadline: ContextVar[float | None] = ContextVar("template_trial_deadline", default=None)
+
+
+@contextmanager
+def trial_budget(seconds: float = MAX_TRIAL_SECONDS) -> Iterator[None]:
+    """Every render inside shares one deadline, `seconds` from now (each still has its own limits)."""
+    token = _trial_deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _trial_deadline.reset(token)
 
 
 def _current() -> Budget:
@@ -159,7 +175,11 @@ def _bounded_filter(name: str, original: Any) -> Any:
 
 def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:
     """The template's output, within the budget; TemplateTooCostly (at its line) past it."""
-    budget = Budget(deadline=time.monotonic() + MAX_SECONDS)
+    own, trial = time.monotonic() + MAX_SECONDS, _trial_deadline.get()
+    if trial is not None and trial < own:
+        budget = Budget(deadline=trial, seconds=MAX_TRIAL_SECONDS)
+    else:
+        budget = Budget(deadline=own)
     token = _budget.set(budget)
     try:
         pieces = []

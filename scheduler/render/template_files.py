@@ -21,6 +21,7 @@ from scheduler.render.atomic import write_atomically
 from scheduler.render.cards import DEFAULT_SIZE, CardPage, Theme, card_page
 from scheduler.render.checks import NETWORKS, check_templates, sample_card_content
 from scheduler.render.posts import STEPS, RenderedPost, render_post
+from scheduler.render.sandbox import trial_budget
 from scheduler.render.text import AccountView, ArticleView
 
 # posts/<network or default>/<step>.txt.j2 and cards/<name>.html.j2 (a `_` name is a part others include).
@@ -79,7 +80,7 @@ class Tried:
 def try_template(templates_dir: Path, name: str, text: str, article: ArticleView) -> Tried:
     """Render the edited template (and every template it affects) for `article` in the sandbox."""
     _check_text(text)
-    with _copy_with(templates_dir, check_path(name), text) as trial:
+    with _copy_with(templates_dir, check_path(name), text) as trial, trial_budget():
         report = check_templates(trial, article)
         problems = tuple(
             f"{p.path.relative_to(trial).as_posix()}, line {p.line or 1}: {p.message}"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import db
 from scheduler.config import Settings
-from scheduler.models import User
+from scheduler.models import ApiToken, User
 from scheduler.networks.vault import GENERATE_COMMAND
 from scheduler.newsroom import users
 
@@ -71,14 +71,35 @@ class CsrfRefused(Exception):
 
 
 def database(request: Request) -> Iterator[Session]:
-    """The request's transaction: committed when the route returns, rolled back when it raises."""
-    with db.session_scope(request.app.state.database_url) as session:
+    """The request's transaction: committed when the route returns, rolled back when it raises.
+
+    A GET only reads: its transaction takes no write lock, so no page holds up a worker's writes.
+    """
+    with db.session_scope(request.app.state.database_url, read_only=reads_only(request)) as session:
         yield session
 
 
 # The request's transaction as a route's dependency: it ends (commits) before the response is sent, so
 # that a response never reports a change that then failed to commit.
 DATABASE = Depends(database, scope="function")
+
+
+def reads_only(request: Request) -> bool:
+    return request.method in SAFE_METHODS
+
+
+def note_token_use(request: Request, session: Session, token: ApiToken) -> None:
+    """Note the token's use: in the request's transaction, or, when that only reads, in one of its own
+    (on SQLite the request's own would wait for the write lock it does not take)."""
+    if not users.token_use_is_stale(token):
+        return
+    if not reads_only(request):
+        users.note_token_use(token)
+        return
+    with db.session_scope(request.app.state.database_url) as writer:
+        found = writer.get(ApiToken, token.id)
+        if found is not None:
+            users.note_token_use(found)
 
 
 def csrf_token(request: Request) -> str:
@@ -147,6 +168,7 @@ def api_viewer(action: str) -> Any:
         raise ValueError(f"unknown action {action!r}")
 
     def dependency(
+        request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
         session: Session = DATABASE,
     ) -> Viewer:
@@ -157,9 +179,11 @@ def api_viewer(action: str) -> Any:
                 "(`scheduler users token NAME --label L` makes one)",
                 headers=_CHALLENGE,
             )
-        user = users.user_for_token(session, credentials.credentials)
-        if user is None:
+        token = users.live_token(session, credentials.credentials)
+        if token is None:
             raise HTTPException(401, "this API token is unknown or revoked", headers=_CHALLENGE)
+        note_token_use(request, session, token)
+        user = token.user
         viewer = Viewer(user.id, user.name, user.role)
         if not viewer.may(action):
             raise HTTPException(403, f"the {viewer.role} role may not do this (it needs {action!r})")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
+from scheduler import db
 from scheduler.models import Article, Post, Quote
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.accounts import find_account
@@ -85,6 +86,7 @@ def article_card(
     try:
         chosen = find_account(session, account or None)
         card = post_cards.article_card(settings.templates_dir, article, chosen, template, picked)
+        db.read_only_from_here(session)  # Chromium draws it with no transaction open
         stored = request.app.state.card_previews.render(card.page)
     except ChromiumMissing as error:
         return _problem(503, f"cards cannot be drawn here: {error}")

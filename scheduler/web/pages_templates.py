@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from scheduler import db
 from scheduler.models import Article
 from scheduler.newsroom.articles import article_view, list_articles
 from scheduler.render import RenderError
@@ -73,6 +74,8 @@ def _editor(
 ) -> Response:
     """The editor with what the text makes for the article (`tried`, when the caller tried it already)."""
     view, article = _article_for(session, article_id)
+    articles, _ = list_articles(session, limit=50)
+    db.read_only_from_here(session)  # the render (and Chromium's) holds no transaction open
     card_png: str | None = None
     try:
         tried = tried or try_template(request.app.state.settings.templates_dir, name, text, view)
@@ -85,7 +88,6 @@ def _editor(
         error = error or f"the card cannot be drawn here: {problem}"
     except RenderError as problem:
         error = error or str(problem)
-    articles, _ = list_articles(session, limit=50)
     return page(
         request,
         "template.html",
@@ -136,7 +138,9 @@ def save(
         check_path(name)
         if action != "save":
             return _editor(request, session, viewer, name, text, article)
-        tried = try_template(templates_dir, name, text, _article_for(session, article)[0])
+        view = _article_for(session, article)[0]
+        db.read_only_from_here(session)  # every template is rendered with the edit: no lock held
+        tried = try_template(templates_dir, name, text, view)
         if not tried.ok:
             return _editor(
                 request,

@@ -1,0 +1,68 @@
+"""A request that only reads (GET) takes no write lock on SQLite: a page answers while a worker holds
+the lock, and no page holds up a worker's write. What a GET still writes (an API token's last use)
+goes in a short transaction of its own."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from scheduler import db
+from scheduler.config import Settings
+from scheduler.models import ApiToken, Role
+from scheduler.newsroom import users
+from scheduler.newsroom.accounts import ensure_default_account
+from scheduler.web.app import create_app
+from tests.web.test_auth import BASE, PASSWORD, sign_in
+
+
+@pytest.fixture
+def sqlite_url(isolated_settings: Path) -> str:
+    url = f"sqlite:///{isolated_settings / 'pages.db'}"
+    db.upgrade_schema(url)
+    with db.session_scope(url) as session:
+        users.add_user(session, "ed", Role.EDITOR, PASSWORD)
+        ensure_default_account(session)
+    return url
+
+
+@pytest.fixture
+def client(sqlite_url: str, isolated_settings: Path) -> Iterator[TestClient]:
+    settings = Settings(var_dir=isolated_settings, secret_key=Fernet.generate_key().decode())
+    with TestClient(create_app(settings, database_url=sqlite_url), base_url=BASE) as client:
+        yield client
+
+
+def test_pages_answer_while_a_worker_holds_the_write_lock(client: TestClient, sqlite_url: str) -> None:
+    assert sign_in(client, "ed").status_code == 303
+    engine = db.make_engine(sqlite_url)
+    with engine.connect() as worker:
+        worker.execute(text("UPDATE accounts SET name = name"))  # BEGIN IMMEDIATE: the lock is the worker's
+        for path in ("/", "/accounts", "/articles", "/calendar", "/accounts/outbox"):
+            started = time.monotonic()
+            answer = client.get(path)
+            assert answer.status_code == 200, (path, answer.status_code)
+            assert time.monotonic() - started < 2, f"{path} waited for the worker's lock"
+        worker.rollback()
+    engine.dispose()
+
+
+def test_an_api_read_notes_the_tokens_use_in_a_transaction_of_its_own(
+    client: TestClient, sqlite_url: str
+) -> None:
+    with db.session_scope(sqlite_url) as session:
+        token = users.create_token(session, users.find_user(session, "ed"), "script")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/accounts", headers=headers).status_code == 200
+    with db.session_scope(sqlite_url) as session:
+        [noted] = session.query(ApiToken.last_used_at).all()
+    assert noted[0] is not None
+    assert client.get("/api/v1/accounts", headers=headers).status_code == 200
+    with db.session_scope(sqlite_url) as session:
+        assert session.query(ApiToken.last_used_at).all() == [noted], "not written again within minutes"
