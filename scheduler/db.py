@@ -114,6 +114,12 @@ def session_scope(url: str | None = None, *, read_only: bool = False) -> Iterato
             raise
 
 
+def release(session: Session) -> None:
+    """Commit what the session did so far: nothing is held until its next query (in a writing session,
+    that one takes the write lock again). Before a fetch or any other slow work that needs no lock."""
+    session.commit()
+
+
 def read_only_from_here(session: Session) -> None:
     """Commit what the session did so far, and let it only read from here on: nothing is held until
     its next query, and that begins a transaction that takes no write lock (SQLite). Slow work after

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
+from scheduler import db
 from scheduler.articles import ArticleError
 from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.sources import read_page, read_pasted
@@ -120,6 +121,7 @@ def add_article(
     """Read the article (fetching its page, guarded as `scheduler add URL` is) and store it with its pull
     quotes; the same text and URL again give the article stored before."""
     settings = request.app.state.settings
+    db.release(session)  # the fetch and the parse take seconds: no transaction (no lock) held through them
     try:
         if body.url is not None:
             parsed = read_page(body.url, policy=FetchPolicy.from_settings(settings))

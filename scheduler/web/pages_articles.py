@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from scheduler import db
 from scheduler.articles import ArticleError
 from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.sources import read_page, read_pasted
@@ -74,16 +76,23 @@ async def add_article(
 ) -> Response:
     """Read the article from its URL, the pasted text or the uploaded file, store it, and open its page."""
     settings = request.app.state.settings
+    # Fetching and parsing take seconds: off the event loop, and with no transaction (no lock) held.
+    db.release(session)
     try:
         if upload is not None and upload.filename:
             data = await upload.read(settings.max_article_bytes + 1)
-            parsed = read_pasted(
-                data.decode("utf-8", errors="replace"), max_bytes=settings.max_article_bytes, size=upload.size
+            parsed = await run_in_threadpool(
+                read_pasted,
+                data.decode("utf-8", errors="replace"),
+                max_bytes=settings.max_article_bytes,
+                size=upload.size,
             )
         elif url.strip():
-            parsed = read_page(url.strip(), policy=FetchPolicy.from_settings(settings))
+            parsed = await run_in_threadpool(
+                read_page, url.strip(), policy=FetchPolicy.from_settings(settings)
+            )
         elif text.strip():
-            parsed = read_pasted(text, max_bytes=settings.max_article_bytes)
+            parsed = await run_in_threadpool(read_pasted, text, max_bytes=settings.max_article_bytes)
         else:
             raise ArticleError("give the article's web address, paste its text, or choose a file")
     except ArticleError as error:

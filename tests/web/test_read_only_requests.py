@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from scheduler.models import ApiToken, Role
 from scheduler.newsroom import users
 from scheduler.newsroom.accounts import ensure_default_account
 from scheduler.web.app import create_app
+from tests.test_db import writes_without_waiting
+from tests.web.test_api_articles import PAGE
 from tests.web.test_auth import BASE, PASSWORD, sign_in
 
 
@@ -66,3 +69,24 @@ def test_an_api_read_notes_the_tokens_use_in_a_transaction_of_its_own(
     assert client.get("/api/v1/accounts", headers=headers).status_code == 200
     with db.session_scope(sqlite_url) as session:
         assert session.query(ApiToken.last_used_at).all() == [noted], "not written again within minutes"
+
+
+def test_fetching_an_article_holds_no_lock(sqlite_url: str, isolated_settings: Path, http_server) -> None:
+    """The page answers 1.5 s late; meanwhile a worker writes at once, and the article is then stored."""
+    http_server.route("/story", PAGE.read_bytes(), delay=1.5)
+    with db.session_scope(sqlite_url) as session:
+        token = users.create_token(session, users.find_user(session, "ed"), "cms")
+    settings = Settings(
+        var_dir=isolated_settings, secret_key=Fernet.generate_key().decode(), allow_private_urls=True
+    )
+    with TestClient(create_app(settings, database_url=sqlite_url)) as api, ThreadPoolExecutor(1) as pool:
+        adding = pool.submit(
+            api.post,
+            "/api/v1/articles",
+            json={"url": http_server.url("/story")},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        while not http_server.requests:  # the fetch has begun
+            time.sleep(0.01)
+        assert writes_without_waiting(sqlite_url), "the request held the write lock through the fetch"
+        assert adding.result(timeout=30).status_code == 201
