@@ -19,7 +19,8 @@ import jinja2
 from markupsafe import Markup
 
 from scheduler.render import RenderError
-from scheduler.render.sandbox import BoundedSandbox, render_bounded
+from scheduler.render.missing import NEEDS, EditorSandbox
+from scheduler.render.sandbox import render_bounded
 from scheduler.render.templates import located_error
 
 CARD_TEMPLATES = ("quote", "headline", "breaking")
@@ -195,9 +196,9 @@ def _shorten(text: str, room: int) -> str:
 
 
 @lru_cache(maxsize=8)
-def card_environment(templates_dir: Path) -> BoundedSandbox:
+def card_environment(templates_dir: Path) -> EditorSandbox:
     """The sandbox post templates use, with HTML autoescaping: article text can never become markup."""
-    return BoundedSandbox(
+    return EditorSandbox(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -264,6 +265,8 @@ MISSING_KEY = re.compile(r"has no attribute '(?P<field>\w+)'|'(?P<name>\w+)' is 
 
 def _undefined_reason(message: str, context: dict[str, Any]) -> str:
     """Name what a card template can use, not Jinja's "'dict object' has no attribute"."""
+    if message.startswith(NEEDS):  # a field without a value: the message says what to do
+        return message
     match = MISSING_KEY.search(message)
     fields = "; ".join(
         f"{name} has {', '.join(value)}" for name, value in context.items() if isinstance(value, dict)

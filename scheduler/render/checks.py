@@ -3,7 +3,7 @@ every card template's HTML made at every size."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -54,15 +54,34 @@ def check_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
     renders = 0
     for path in sorted(compiled):
         folder, step = path.parent.name, path.name.removesuffix(".txt.j2")
-        for network in _served_networks(posts, folder, step):
+        name = path.relative_to(templates_dir).as_posix()
+        served = _served_networks(posts, folder, step)
+        for network in served:
             renders += 1
             try:
                 render_post(templates_dir, article, AccountView(f"check-{network}", network), step)
             except RenderError as error:
-                line = error.line if error.template == path.relative_to(templates_dir).as_posix() else None
+                line = error.line if error.template == name else None
                 problems.append(TemplateProblem(path, line, f"for {network}: {error.reason}"))
+        if served and not any(p.path == path for p in problems):
+            # The same template for an article that lacks every field it may lack (pasted text has no
+            # URL): a field it prints unguarded would fail there, or else print nothing of it.
+            renders += 1
+            try:
+                render_post(templates_dir, sparse_article(article), AccountView("check", served[0]), step)
+            except RenderError as error:
+                line = error.line if error.template == name else None
+                problems.append(TemplateProblem(path, line, f"for an article {SPARSE}: {error.reason}"))
     cards = check_card_templates(templates_dir, article)
     return CheckReport(len(paths) + cards.templates, renders + cards.renders, (*problems, *cards.problems))
+
+
+SPARSE = "with no URL, author, site or image"
+
+
+def sparse_article(article: ArticleView) -> ArticleView:
+    """`article` without the fields an article may lack."""
+    return replace(article, url=None, author=None, site=None, image=None)
 
 
 def check_card_templates(templates_dir: Path, article: ArticleView) -> CheckReport:

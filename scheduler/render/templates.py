@@ -9,12 +9,13 @@ from pathlib import Path
 import jinja2
 
 from scheduler.render import RenderError, filters
-from scheduler.render.sandbox import BoundedSandbox, TemplateTooCostly
+from scheduler.render.missing import NEEDS, EditorSandbox
+from scheduler.render.sandbox import TemplateTooCostly
 
 
 @lru_cache(maxsize=8)
-def environment(templates_dir: Path) -> BoundedSandbox:
-    env = BoundedSandbox(
+def environment(templates_dir: Path) -> EditorSandbox:
+    env = EditorSandbox(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -60,6 +61,8 @@ def located_error(template: jinja2.Template, error: Exception, reason: str | Non
 
 def template_error_reason(error: Exception) -> str:
     if isinstance(error, jinja2.UndefinedError):
+        if (error.message or "").startswith(NEEDS):
+            return error.message or ""
         return f"{error.message}; check the names the template uses"
     if isinstance(error, TemplateTooCostly):
         return f"this template does too much work: {error}"

@@ -11,6 +11,7 @@ import jinja2
 
 from scheduler.render import RenderError
 from scheduler.render.fit import strip_marks
+from scheduler.render.missing import NEEDS
 from scheduler.render.sandbox import render_bounded
 from scheduler.render.templates import located_error, post_template
 
@@ -114,6 +115,8 @@ MISSING_FIELD = re.compile(r"'(?:[\w.]+\.)?(?P<view>\w+) object' has no attribut
 
 def _undefined_reason(message: str) -> str:
     """Say "article has no field 'nope'" and what it has, not Jinja's Python class names."""
+    if message.startswith(NEEDS):  # a field without a value: the message says what to do
+        return message
     views: dict[str, tuple[str, Any]] = {
         "ArticleView": ("article", ArticleView),
         "QuoteView": ("quote", QuoteView),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduler import db
+from scheduler.config import PROJECT_ROOT
 from scheduler.models import Article, Post, utcnow
 from tests.cli.test_cli import counts
 from tests.command import run
@@ -166,3 +168,28 @@ def test_add_a_url_with_its_canonical_url_given_and_an_unknown_campaign_refused_
     refused = run("feeds", "add", http_server.url("/feed.xml"), "--accounts", "outbox", "--campaign", "nope")
     assert refused.returncode == 1 and "nope" in refused.stderr and "Traceback" not in refused.stderr
     assert len(http_server.requests) == seen  # the campaign is checked before the feed is fetched
+
+
+def test_picking_a_quote_never_re_renders_a_post_into_none(
+    initialised: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article without a URL, then a quote template that prints it unguarded: the pick is refused
+    with what to do, and the post keeps its text."""
+    page = tmp_path / "council.html"
+    page.write_text(article_html("Council approves the ring road plan", speaker="Ana Ruiz"))
+    assert run("add", str(page), "--step", "quote", "--queue").returncode == 0
+    with db.session_scope(initialised) as session:
+        post = session.scalars(select(Post)).one()
+        assert post.article.canonical_url is None, "an article without an address"
+        post_id, before = post.id, post.text
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_ROOT / "templates", templates)
+    (templates / "posts" / "default" / "quote.txt.j2").write_text("“{{ quote.text }}”\n{{ article.url }}\n")
+    monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(templates))
+
+    picked = run("post", str(post_id), "--quote", "2")
+    assert picked.returncode == 1
+    assert "posts/default/quote.txt.j2, line 2: this template needs the article's url" in picked.stderr
+    with db.session_scope(initialised) as session:
+        post = session.get(Post, post_id)
+        assert post is not None and post.text == before and "None" not in post.text

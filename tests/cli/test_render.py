@@ -45,8 +45,9 @@ def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_templates_check_passes_on_the_shipped_templates(templates: Path) -> None:
     result = run("templates", "check")
     assert result.returncode == 0, result.stderr
-    # 3 post templates for 4 networks, 3 card templates at 4 sizes.
-    assert result.stdout.startswith("ok: 6 templates, 24 renders")
+    # 3 post templates for 4 networks and once for an article without its optional fields; 3 card
+    # templates at 4 sizes.
+    assert result.stdout.startswith("ok: 6 templates, 27 renders")
 
 
 def test_templates_check_names_file_and_line_of_an_undefined_name_and_a_syntax_error(templates: Path) -> None:
@@ -65,7 +66,8 @@ def test_templates_check_names_file_and_line_of_an_undefined_name_and_a_syntax_e
     ), lines
     # Every network the default template serves is reported, each on its own line.
     assert sum(line.startswith(f"{announce}:{undefined_line}: for ") for line in lines) == 4
-    assert lines[-1] == "error: 5 problem(s) in 7 templates, 23 renders"  # x's quote no longer compiles
+    # x's quote no longer compiles; the two that pass are rendered once more, for a sparse article.
+    assert lines[-1] == "error: 5 problem(s) in 7 templates, 25 renders"
 
 
 @pytest.mark.parametrize(
@@ -117,3 +119,15 @@ def test_templates_check_fails_when_there_are_no_templates(
     monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(tmp_path / "nowhere"))
     result = run("templates", "check")
     assert result.returncode == 1 and "no post templates here" in result.stderr
+
+
+def test_templates_check_refuses_a_field_an_article_may_lack_printed_unguarded(templates: Path) -> None:
+    reshare = templates / "posts" / "default" / "reshare.txt.j2"
+    reshare.write_text("Again: {{ article.title }}\nby {{ article.author }}\n")
+    result = run("templates", "check")
+    assert result.returncode == 1
+    assert (
+        f"{reshare}:2: for an article with no URL, author, site or image: this template needs the "
+        "article's author, and this article has none: put it inside {% if article.author %}…{% endif %}"
+    ) in result.stderr
+    assert "None" not in result.stdout + result.stderr
