@@ -64,9 +64,11 @@ def test_a_flush_while_the_publishing_workers_are_away_delays_no_post(
         workers.append(start_worker("beat", env, logs, beat=True, queues="default"))
         workers[0].wait_ready()
         ids = schedule(database_url, outbox, posts=60, accounts=5, first_in=4, over=4)
-        wait_until(all_queued(database_url, len(ids)), 30, "every post claimed and sent", workers)
-        assert redis.Redis.from_url(private.url).llen("publish") == len(ids), "the tasks wait in Redis"
-        redis.Redis.from_url(private.url).flushdb()
+        broker = redis.Redis.from_url(private.url)
+        wait_until(all_queued(database_url, len(ids)), 30, "every post claimed", workers)
+        # The tick sends the tasks after its commit: wait for the last of them to be in Redis.
+        wait_until(lambda: broker.llen("publish") == len(ids), 30, "every task waiting in Redis", workers)
+        broker.flushdb()
         workers.append(start_worker("publisher", env, logs, beat=False, queues="publish"))
 
         wait_until(all_published(database_url, len(ids)), 90, "every post published after FLUSHDB", workers)
