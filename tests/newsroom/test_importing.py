@@ -256,6 +256,11 @@ def test_import_with_a_campaign_plans_every_step_for_each_rows_article(
         for post in posts:
             by_article.setdefault(post.article_id, set()).add((post.account_id, post.campaign_step))
         assert sorted(len(steps) for steps in by_article.values()) == [3, 6, 6]
+        # The rows without an account went to both --account ones; the second story's only to london.
+        names = {p.article.source.rsplit("/", 1)[-1]: set() for p in posts}
+        for post in posts:
+            names[post.article.source.rsplit("/", 1)[-1]].add(post.account.name)
+        assert names == {stories[0]: {"outbox", "london"}, stories[1]: {"london"}, stories[2]: {"outbox", "london"}}
         days = {(p.article_id, p.account_id, p.due_at.date()) for p in posts}
         assert len(days) == len(posts)  # no two posts of one article on one account on one day
     assert counts(initialised) == (3, 15)
