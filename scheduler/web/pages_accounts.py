@@ -11,9 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from scheduler import db
 from scheduler.models import Account, utcnow
 from scheduler.networks import NETWORKS, SECRET_FIELDS, AccountSettings
 from scheduler.networks.base import NetworkError
@@ -152,8 +154,11 @@ async def add_account(
             trial.rollback()
     except REFUSED as error:
         return _show_list(request, session, viewer, error=f"Not added: {error}", status_code=422, form=kept)
+    # The network's answer takes seconds: no lock held through it, and off the event loop.
+    db.release(session)
     try:
-        proved = connections.prove(new.settings()) if form.get("check") and network != "outbox" else None
+        checked = form.get("check") and network != "outbox"
+        proved = await run_in_threadpool(connections.prove, new.settings()) if checked else None
     except REFUSED as error:
         return _show_list(
             request,
@@ -163,7 +168,11 @@ async def add_account(
             form=kept,
             error=f"Not added: {network} refused the credentials ({error}); check them, or untick the check",
         )
-    account = connections.store_new_account(session, new, proved, settings)
+    try:
+        with session.begin_nested():  # another admin may have taken the name meanwhile
+            account = connections.store_new_account(session, new, proved, settings)
+    except REFUSED as error:
+        return _show_list(request, session, viewer, error=f"Not added: {error}", status_code=422, form=kept)
     return RedirectResponse(f"/accounts/{account.name}", status_code=303)
 
 
@@ -285,7 +294,8 @@ async def reconnect(
             raise NewsroomError(f"{account.network} accounts have no credentials")
         secrets = _secrets(account.network, form, "secret_")
         fresh = AccountSettings(account.name, account.network, dict(account.options), secrets)
-        proved = connections.prove(fresh)
+        db.release(session)  # no lock held through the network's answer, and off the event loop
+        proved = await run_in_threadpool(connections.prove, fresh)
         connections.record_check(session, account.name, proved, secrets, settings)
     except REFUSED as error:
         return _show(request, session, viewer, account, error=f"Not reconnected: {error}", status_code=422)
