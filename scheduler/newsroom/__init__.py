@@ -8,4 +8,12 @@ from __future__ import annotations
 
 
 class NewsroomError(ValueError):
-    """A request that cannot be carried out; the message says what to do instead."""
+    """A request that cannot be carried out; the message says what to do instead.
+
+    `field` names what the request got wrong, in the domain's words ("account", "step", "card",
+    "text", "at"), for a face to put the message beside its own field, flag or JSON pointer.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

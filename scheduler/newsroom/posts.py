@@ -35,7 +35,7 @@ class When:
 def due_time(session: Session, when: When, account: Account, *, now: datetime) -> datetime:
     """The UTC instant for `when` in the account's zone; a past time needs an explicit `now`."""
     if sum((bool(when.at), when.now, when.queue)) > 1:
-        raise NewsroomError("give one of --at TIME, --now or --queue, not several")
+        raise NewsroomError("give one of --at TIME, --now or --queue, not several", field="at")
     if when.now:
         check_budget(session, account, now)
         return now
@@ -44,16 +44,18 @@ def due_time(session: Session, when: When, account: Account, *, now: datetime) -
     if not when.at:
         raise NewsroomError(
             f"say when to post: --at 'YYYY-MM-DD HH:MM' (in {account.timezone}, the account's zone), "
-            "--queue for the next free slot, or --now"
+            "--queue for the next free slot, or --now",
+            field="at",
         )
     tz = zone(account.timezone)
     try:
         due = parse_time(when.at, tz)
     except PlanningError as error:
-        raise NewsroomError(str(error)) from None
+        raise NewsroomError(str(error), field="at") from None
     if due < now:
         raise NewsroomError(
-            f"{when.at} ({account.timezone}) has already passed; give a later time, or --now to post at once"
+            f"{when.at} ({account.timezone}) has already passed; give a later time, or --now to post at once",
+            field="at",
         )
     check_budget(session, account, due)
     return due
@@ -126,7 +128,7 @@ def schedule_post(
     picked one, else the best one the account has not posted yet.
     """
     if quote is not None and quote.article_id != article.id:
-        raise NewsroomError(f"quote {quote.id} is not one of article {article.id}'s quotes")
+        raise NewsroomError(f"quote {quote.id} is not one of article {article.id}'s quotes", field="quote")
     if step != "quote":
         quote = None
     elif quote is None:
@@ -134,13 +136,15 @@ def schedule_post(
     if step == "quote" and quote is None and text is None:
         raise NewsroomError(
             f"article {article.id} ({article.title!r}) has no pull quote with a known speaker; "
-            "post another step, such as announce, or give the text yourself"
+            "post another step, such as announce, or give the text yourself",
+            field="step",
         )
     size = _card_size(templates_dir, card, card_size)
     if card == "quote" and (quote or post_cards.best_quote(article)) is None:
         raise NewsroomError(
             f"article {article.id} ({article.title!r}) has no pull quote with a known speaker for a quote "
-            "card; use the headline card (--card headline)"
+            "card; use the headline card (--card headline)",
+            field="card",
         )
     if text is not None:
         rendered = own_text(
@@ -175,12 +179,14 @@ def schedule_post(
 def _card_size(templates_dir: Path, card: str | None, size: str | None) -> CardSize | None:
     if card is None:
         if size is not None:
-            raise NewsroomError("a card size without a card: add --card quote (or headline, breaking)")
+            raise NewsroomError(
+                "a card size without a card: add --card quote (or headline, breaking)", field="card"
+            )
         return None
     try:
         return post_cards.check_card(templates_dir, card, size)
     except post_cards.CardRequestError as error:
-        raise NewsroomError(str(error)) from None
+        raise NewsroomError(str(error), field="card") from None
 
 
 def add_and_schedule(

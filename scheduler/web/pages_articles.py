@@ -34,6 +34,7 @@ from scheduler.render.cards import card_template_names
 from scheduler.render.fit import split_thread
 from scheduler.render.posts import STEPS, RenderedPost
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.forms import FieldProblem, FormState, about
 from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -185,10 +186,11 @@ def _show(
     *,
     picked: Quote | None = None,
     error: str | None = None,
+    form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
     """The article's page (with the quote the editor picked), with `error` above it when a form of it
-    was refused."""
+    was refused, or the schedule `form` as the editor sent it with its problems."""
     posts, _ = list_article_posts(session, article.id)
     return page(
         request,
@@ -203,6 +205,7 @@ def _show(
         steps=STEPS,
         cards=card_template_names(request.app.state.settings.templates_dir),
         error=error,
+        form=form or FormState("schedule"),
     )
 
 
@@ -240,28 +243,37 @@ def schedule_from_article(
     if article is None:
         return _no_article(request, viewer, article_id)
     picked = picked_quote(article, quote)
+    sent = {"account": account, "step": step, "when": when, "at": at, "text": text, "card": card}
     try:
         with session.begin_nested():  # all of it or nothing, and the page shown again on the same transaction
-            chosen = find_account(session, account or None)
+            with about("account"):
+                chosen = find_account(session, account or None)
             if step not in STEPS:
-                raise NewsroomError(f"unknown step {step!r}: choose one of {', '.join(STEPS)}")
-            moment = When(at=at or None) if when == "at" else When(now=when == "now", queue=when == "queue")
-            due = due_time(session, moment, chosen, now=utcnow())
-            post = schedule_post(
-                session,
-                article,
-                chosen,
-                due_at=due,
-                templates_dir=request.app.state.settings.templates_dir,
-                step=step,
-                text=text.strip() or None,
-                quote=picked,
-                card=card or None,
-            )
+                raise FieldProblem("step", f"unknown step {step!r}: choose one of {', '.join(STEPS)}")
+            if when == "at" and not at.strip():
+                raise FieldProblem("at", f"give the time, as YYYY-MM-DD HH:MM in {chosen.timezone}")
+            with about("at" if when == "at" else "when"):
+                moment = (
+                    When(at=at or None) if when == "at" else When(now=when == "now", queue=when == "queue")
+                )
+                due = due_time(session, moment, chosen, now=utcnow())
+            with about("text" if text.strip() else "step", fields={"quote": "step"}):
+                post = schedule_post(
+                    session,
+                    article,
+                    chosen,
+                    due_at=due,
+                    templates_dir=request.app.state.settings.templates_dir,
+                    step=step,
+                    text=text.strip() or None,
+                    quote=picked,
+                    card=card or None,
+                )
             for part in thread_of(session, post):
                 part.created_by_id = viewer.id
-    except (NewsroomError, RenderError) as error:
-        return _show(request, session, viewer, article, picked=picked, error=str(error), status_code=422)
+    except FieldProblem as problem:
+        refused = FormState.refused("schedule", sent, problem)
+        return _show(request, session, viewer, article, picked=picked, form=refused, status_code=422)
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
 
 

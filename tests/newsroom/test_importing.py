@@ -260,7 +260,11 @@ def test_import_with_a_campaign_plans_every_step_for_each_rows_article(
         names = {p.article.source.rsplit("/", 1)[-1]: set() for p in posts}
         for post in posts:
             names[post.article.source.rsplit("/", 1)[-1]].add(post.account.name)
-        assert names == {stories[0]: {"outbox", "london"}, stories[1]: {"london"}, stories[2]: {"outbox", "london"}}
+        assert names == {
+            stories[0]: {"outbox", "london"},
+            stories[1]: {"london"},
+            stories[2]: {"outbox", "london"},
+        }
         days = {(p.article_id, p.account_id, p.due_at.date()) for p in posts}
         assert len(days) == len(posts)  # no two posts of one article on one account on one day
     assert counts(initialised) == (3, 15)

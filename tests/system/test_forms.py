@@ -1,0 +1,59 @@
+"""A refused form comes back as the editor sent it, in a real browser: every field still filled in, the
+problem beside its field and in a summary at the top that links to it, the field focused and in view."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.conftest import REFERENCE_ARTICLE
+from tests.system.test_accessibility import LAPTOP, browser, site, violations  # noqa: F401  (fixtures)
+from tests.system.web_stack import shot, sign_in
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_refused_schedule_form_keeps_every_field_and_shows_the_problem_beside_it(
+    site: str,  # noqa: F811
+    browser: Browser,  # noqa: F811
+) -> None:
+    page = browser.new_context(viewport=LAPTOP, bypass_csp=True).new_page()  # bypass_csp: for axe
+    sign_in(page, site, "ada")
+    page.goto(f"{site}/articles")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    expect(page.get_by_role("heading", name="Schedule a post")).to_be_attached()
+
+    own = "My own words for this post, kept through a refusal"
+    page.get_by_label("Account", exact=True).select_option("masto")
+    page.get_by_label("Step", exact=True).select_option("quote")
+    page.get_by_label("Card", exact=True).select_option("headline")
+    page.get_by_label("at", exact=True).check()
+    page.get_by_label("Time, in the account's zone").fill("2020-01-01 09:00")
+    page.locator("#text").fill(own)
+    page.get_by_role("button", name="Schedule").click()
+
+    at = page.locator("#at")
+    expect(page.locator("#at-error")).to_contain_text(
+        "2020-01-01 09:00 (America/New_York) has already passed"
+    )
+    expect(at).to_be_focused()
+    expect(at).to_be_in_viewport()
+    expect(page.locator("#at-error")).to_be_in_viewport()
+    expect(at).to_have_value("2020-01-01 09:00")
+    expect(at).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Account", exact=True)).to_have_value("masto")
+    expect(page.get_by_label("Step", exact=True)).to_have_value("quote")
+    expect(page.get_by_label("Card", exact=True)).to_have_value("headline")
+    expect(page.get_by_label("at", exact=True)).to_be_checked()
+    expect(page.locator("#text")).to_have_value(own)
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("The post was not scheduled")
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#at")
+    shot(page, "forms-01-schedule-refused")
+    assert violations(page) == []
+
+    # Mended, the same form schedules the post.
+    at.fill("2031-06-01 09:00")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("h1")).to_contain_text("Post")
