@@ -8,7 +8,12 @@ from datetime import datetime
 
 
 class ArticleError(ValueError):
-    """An article that cannot be read; the message says what is wrong and what to do."""
+    """An article that cannot be read; the message says what is wrong and what to do. `field` names
+    the part of the request it is about ("url", "title", "byline", "image"), when it is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,35 @@ def read_page(url: str, *, policy: FetchPolicy) -> ParsedArticle:
     return parsed
 
 
+MAX_FIELD_CHARACTERS = 500
+
+
+def with_editors_fields(
+    parsed: ParsedArticle, *, title: str = "", byline: str = "", image: str = ""
+) -> ParsedArticle:
+    """The article with the editor's own title, byline and lead image address in place of what was found
+    (an empty one keeps what was found)."""
+    changes: dict[str, str] = {}
+    for name, field, value in (
+        ("title", "title", title),
+        ("author", "byline", byline),
+        ("image_url", "image", image),
+    ):
+        value = " ".join(value.split())
+        if len(value) > MAX_FIELD_CHARACTERS:
+            raise ArticleError(
+                f"the {field} is {len(value):,} characters; give at most {MAX_FIELD_CHARACTERS}", field=field
+            )
+        if value:
+            changes[name] = value
+    if "image_url" in changes:
+        try:
+            check_url(changes["image_url"])
+        except ArticleError as error:
+            raise ArticleError(f"the image's address: {error}", field="image") from None
+    return replace(parsed, **changes) if changes else parsed
+
+
 def looks_like_html(text: str) -> bool:
     head = text.lstrip()[:1024].lower()
     return head.startswith("<") and ("<html" in head or "<!doctype html" in head)

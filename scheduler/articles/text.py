@@ -97,7 +97,9 @@ def parse_text(text: str, *, canonical_url: str | None = None, source: str = "ar
 def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ArticleError(f"{url!r} is not an http(s) URL; give the article's full address, https://…")
+        raise ArticleError(
+            f"{url!r} is not an http(s) URL; give the article's full address, https://…", field="url"
+        )
 
 
 def _drop_related_news(lines: list[str]) -> list[str]:

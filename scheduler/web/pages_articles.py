@@ -12,13 +12,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from scheduler import db
-from scheduler.articles import ArticleError
 from scheduler.articles.fetch import FetchPolicy
-from scheduler.articles.sources import read_page, read_pasted
+from scheduler.articles.sources import read_page, read_pasted, with_editors_fields
 from scheduler.models import Account, Article, Quote, utcnow
 from scheduler.newsroom import NewsroomError, quotes
 from scheduler.newsroom.accounts import find_account, list_accounts
-from scheduler.newsroom.articles import campaign_status, list_article_posts, list_articles, store_article
+from scheduler.newsroom.articles import (
+    campaign_status,
+    find_stored,
+    list_article_posts,
+    list_articles,
+    store_article,
+)
 from scheduler.newsroom.posts import (
     When,
     choose_quote,
@@ -44,6 +49,31 @@ PAGE_SIZE = 50
 MAX_COUNTED = 20_000
 
 
+def _list(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    q: str = "",
+    offset: int = 0,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    found, total = list_articles(session, search=q[:200], limit=PAGE_SIZE, offset=max(offset, 0))
+    return page(
+        request,
+        "articles.html",
+        viewer,
+        status_code=status_code,
+        articles=found,
+        status=campaign_status(session, [a.id for a in found]),
+        total=total,
+        q=q,
+        offset=offset,
+        form=form or FormState("add"),
+    )
+
+
 @router.get("/articles", response_class=HTMLResponse)
 def articles(
     request: Request,
@@ -52,18 +82,15 @@ def articles(
     viewer: Viewer = page_viewer("view"),
     session: Session = DATABASE,
 ) -> Response:
-    found, total = list_articles(session, search=q[:200], limit=PAGE_SIZE, offset=max(offset, 0))
-    return page(
-        request,
-        "articles.html",
-        viewer,
-        articles=found,
-        status=campaign_status(session, [a.id for a in found]),
-        total=total,
-        q=q,
-        offset=offset,
-        error=None,
-    )
+    return _list(request, session, viewer, q=q, offset=offset)
+
+
+# What the article page says, once, about where an added article came from.
+ADDED = {
+    "page": "Added from its web page",
+    "text": "Added from the pasted text",
+    "file": "Added from the file",
+}
 
 
 @router.post("/articles", response_class=HTMLResponse)
@@ -71,46 +98,63 @@ async def add_article(
     request: Request,
     url: str = Form(""),
     text: str = Form(""),
+    title: str = Form(""),
+    byline: str = Form(""),
+    image: str = Form(""),
     upload: UploadFile | None = None,
     viewer: Viewer = page_viewer("write"),
     session: Session = DATABASE,
 ) -> Response:
-    """Read the article from its URL, the pasted text or the uploaded file, store it, and open its page."""
+    """Read the article from the pasted text or the uploaded file (with its web address, when given,
+    kept as the article's and not fetched), else from its web address; with the editor's own title,
+    byline and image in place of what was found. Store it, and open its page."""
     settings = request.app.state.settings
+    sent = {"url": url, "text": text, "title": title, "byline": byline, "image": image}
+    address = url.strip() or None
     # Fetching and parsing take seconds: off the event loop, and with no transaction (no lock) held.
     db.release(session)
     try:
         if upload is not None and upload.filename:
-            data = await upload.read(settings.max_article_bytes + 1)
-            parsed = await run_in_threadpool(
-                read_pasted,
-                data.decode("utf-8", errors="replace"),
-                max_bytes=settings.max_article_bytes,
-                size=upload.size,
-            )
-        elif url.strip():
-            parsed = await run_in_threadpool(
-                read_page, url.strip(), policy=FetchPolicy.from_settings(settings)
-            )
+            came_from = "file"
+            with about("upload"):
+                data = await upload.read(settings.max_article_bytes + 1)
+                parsed = await run_in_threadpool(
+                    read_pasted,
+                    data.decode("utf-8", errors="replace"),
+                    max_bytes=settings.max_article_bytes,
+                    size=upload.size,
+                    canonical_url=address,
+                )
         elif text.strip():
-            parsed = await run_in_threadpool(read_pasted, text, max_bytes=settings.max_article_bytes)
+            came_from = "text"
+            with about("text"):
+                parsed = await run_in_threadpool(
+                    read_pasted, text, max_bytes=settings.max_article_bytes, canonical_url=address
+                )
+        elif address:
+            came_from = "page"
+            with about("url"):
+                parsed = await run_in_threadpool(
+                    read_page, address, policy=FetchPolicy.from_settings(settings)
+                )
         else:
-            raise ArticleError("give the article's web address, paste its text, or choose a file")
-    except ArticleError as error:
-        found, total = list_articles(session, limit=PAGE_SIZE)
-        return page(
-            request,
-            "articles.html",
-            viewer,
-            status_code=422,
-            articles=found,
-            status=campaign_status(session, [a.id for a in found]),
-            total=total,
-            q="",
-            offset=0,
-            error=str(error),
+            raise FieldProblem("url", "give the article's web address, paste its text, or choose a file")
+        with about("title"):
+            parsed = with_editors_fields(parsed, title=title, byline=byline, image=image)
+    except FieldProblem as problem:
+        return _list(request, session, viewer, form=FormState.refused("add", sent, problem), status_code=422)
+    before = find_stored(session, parsed)
+    if before is not None:
+        request.session["notice"] = (
+            f"This article was already here, added on {before.created_at:%Y-%m-%d at %H:%M} UTC: "
+            "nothing new was added."
         )
+        return RedirectResponse(f"/articles/{before.id}", status_code=303)
     article = store_article(session, parsed, source="web")
+    given = (
+        f", with the web address {address} (kept as its address, not fetched)" if came_from != "page" else ""
+    )
+    request.session["notice"] = f"{ADDED[came_from]}{given if address else ''}."
     return RedirectResponse(f"/articles/{article.id}", status_code=303)
 
 
@@ -186,6 +230,7 @@ def _show(
     *,
     picked: Quote | None = None,
     error: str | None = None,
+    notice: str | None = None,
     form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -205,6 +250,7 @@ def _show(
         steps=STEPS,
         cards=card_template_names(request.app.state.settings.templates_dir),
         error=error,
+        notice=notice,
         form=form or FormState("schedule"),
     )
 
@@ -220,7 +266,8 @@ def article_page(
     article = _article(session, article_id)
     if article is None:
         return _no_article(request, viewer, article_id)
-    return _show(request, session, viewer, article, picked=picked_quote(article, quote))
+    notice = request.session.pop("notice", None)  # what the form that led here did, shown once
+    return _show(request, session, viewer, article, picked=picked_quote(article, quote), notice=notice)
 
 
 @router.post("/articles/{article_id}/posts", response_class=HTMLResponse)
