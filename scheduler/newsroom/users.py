@@ -78,7 +78,12 @@ def may_change(role: str, user_id: int, created_by_id: int | None) -> bool:
 
 
 class UserError(ValueError):
-    """A user that cannot be added or changed as asked; the message says why and what to do."""
+    """A user that cannot be added or changed as asked; the message says why and what to do. `field`:
+    what of the request it is about ("name", "role", "password", "label"), when it is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class SignInRefused(Exception):
@@ -94,15 +99,19 @@ def parse_role(text: str) -> Role:
         return Role(text.strip().lower())
     except ValueError:
         raise UserError(
-            f"unknown role {text!r}: give one of {', '.join(role.value for role in Role)}"
+            f"unknown role {text!r}: give one of {', '.join(role.value for role in Role)}", field="role"
         ) from None
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password is too short: give at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(
+            f"the password is too short: give at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(f"the password is too long: give at most {MAX_PASSWORD_LENGTH} characters")
+        raise UserError(
+            f"the password is too long: give at most {MAX_PASSWORD_LENGTH} characters", field="password"
+        )
     return password
 
 
@@ -111,10 +120,11 @@ def add_user(session: Session, name: str, role: Role, password: str) -> User:
     if not NAME.fullmatch(name):
         raise UserError(
             f"{name!r} is not a user name: use 1 to 64 lower-case letters, digits, '.', '_' or '-', "
-            "beginning with a letter or digit"
+            "beginning with a letter or digit",
+            field="name",
         )
     if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise UserError(f"there is a user {name!r} already; pick another name")
+        raise UserError(f"there is a user {name!r} already; pick another name", field="name")
     user = User(name=name, role=role.value, password_hash=_hasher().hash(check_password(password)))
     session.add(user)
     session.flush()
@@ -257,7 +267,9 @@ def create_token(session: Session, user: User, label: str) -> str:
     """A new API token for the user: returned once, kept only as its digest."""
     label = label.strip()
     if not label or len(label) > 100:
-        raise UserError("give the token a label of 1 to 100 characters (what uses it, such as 'cms')")
+        raise UserError(
+            "give the token a label of 1 to 100 characters (what uses it, such as 'cms')", field="label"
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user=user, label=label, digest=_digest(token)))
     session.flush()

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from scheduler.articles import ArticleError
 from scheduler.newsroom import NewsroomError
+from scheduler.newsroom.users import UserError
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
 
-REFUSALS: tuple[type[Exception], ...] = (NewsroomError, PlanningError, RenderError, ArticleError)
+REFUSALS: tuple[type[Exception], ...] = (NewsroomError, PlanningError, RenderError, ArticleError, UserError)
 
 
 class FieldProblem(Exception):

@@ -232,6 +232,7 @@ def _show(
     error: str | None = None,
     notice: str | None = None,
     form: FormState | None = None,
+    quote_form: tuple[int, FormState] | None = None,
     status_code: int = 200,
 ) -> Response:
     """The article's page (with the quote the editor picked), with `error` above it when a form of it
@@ -252,6 +253,7 @@ def _show(
         error=error,
         notice=notice,
         form=form or FormState("schedule"),
+        quote_forms=dict([quote_form] if quote_form else []),
     )
 
 
@@ -350,7 +352,11 @@ def edit_quote(
             )
     except (NewsroomError, RenderError) as error:
         session.expire_all()
-        return _show(request, session, viewer, article, error=f"Quote not changed: {error}", status_code=422)
+        named = getattr(error, "field", None)
+        where = f"quote-speaker-{quote_id}" if named == "speaker" else f"quote-text-{quote_id}"
+        sent = {f"quote-text-{quote_id}": text, f"quote-speaker-{quote_id}": speaker}
+        refused = FormState(f"quote-{quote_id}", sent, {where: str(error)})
+        return _show(request, session, viewer, article, quote_form=(quote_id, refused), status_code=422)
     return RedirectResponse(f"/articles/{article_id}?quote={quote_id}#quotes-heading", status_code=303)
 
 

@@ -127,6 +127,8 @@ def reschedule(
         "moves",
         lambda post: editing.reschedule(session, post.id, _moment(at, post.account), now=utcnow()),
         then=local_path(back, f"/posts/{post_id}"),
+        field="at",
+        sent={"at": at},
     )
 
 

@@ -12,7 +12,9 @@ from scheduler.models import Post, utcnow
 from scheduler.newsroom import NewsroomError, controls, editing, users
 from scheduler.newsroom.posts import get_post, thread_of
 from scheduler.planning import PlanningError
+from scheduler.render import RenderError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.forms import FieldProblem, FormState
 from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -38,8 +40,10 @@ def show(
     post: Post,
     *,
     notice: str | None = None,
+    form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The post's page; `form`: one of its forms as the editor sent it, with its problem beside it."""
     return page(
         request,
         "post.html",
@@ -50,6 +54,7 @@ def show(
         may_change=viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id),
         may_approve=viewer.may("approve"),
         notice=notice,
+        form=form or FormState("post"),
     )
 
 
@@ -132,9 +137,12 @@ def change_post(
     change: Callable[[Post], editing.Changed],
     *,
     then: str | None = None,
+    field: str | None = None,
+    sent: dict[str, str] | None = None,
 ) -> Response:
     """An editor's change to a post they may change: all of it or none; then the post's page (or
-    `then`), or the post's page again with why it was not done."""
+    `then`), or the post's page again with why it was not done: beside the `field` of the form, with
+    what the editor `sent` in it, when the change came from one."""
     post = find_post(session, post_id)
     if post is None:
         return no_post(request, viewer, post_id)
@@ -146,9 +154,12 @@ def change_post(
             changed = change(post)
             if not changed.done:
                 raise _NotDone(changed)
-    except (NewsroomError, PlanningError) as error:
+    except (NewsroomError, PlanningError, RenderError) as error:
         session.expire_all()
-        return show(request, session, viewer, post, status_code=422, notice=f"Not done: {error}")
+        if field is None:
+            return show(request, session, viewer, post, status_code=422, notice=f"Not done: {error}")
+        refused = FormState.refused("post", sent or {}, FieldProblem(field, f"Not done: {error}"))
+        return show(request, session, viewer, post, status_code=422, form=refused)
     except _NotDone as not_done:
         return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
     return RedirectResponse(then or f"/posts/{post_id}", status_code=303)
@@ -170,4 +181,6 @@ def edit_text(
         post_id,
         "edits",
         lambda post: editing.edit_text(session, post.id, text.replace("\r\n", "\n")),
+        field="post-text",
+        sent={"post-text": text},
     )

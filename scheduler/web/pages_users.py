@@ -14,6 +14,7 @@ from scheduler.models import Role, User
 from scheduler.newsroom import users
 from scheduler.newsroom.users import UserError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.forms import FieldProblem, FormState, about
 from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -27,6 +28,7 @@ def _show(
     notice: str | None = None,
     error: str | None = None,
     new_token: str | None = None,
+    form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
     return page(
@@ -39,6 +41,7 @@ def _show(
         notice=notice,
         error=error,
         new_token=new_token,
+        form=form or FormState("add-user"),
     )
 
 
@@ -66,10 +69,12 @@ def add_user(
     session: Session = DATABASE,
 ) -> Response:
     try:
-        with session.begin_nested():
+        with session.begin_nested(), about("name"):
             added = users.add_user(session, name, users.parse_role(role), password)
-    except UserError as error:
-        return _show(request, session, viewer, error=f"Not added: {error}", status_code=422)
+    except FieldProblem as problem:
+        # The password is never sent back: the browser asks for it again.
+        refused = FormState.refused("add-user", {"name": name, "role": role}, problem)
+        return _show(request, session, viewer, form=refused, status_code=422)
     return _show(request, session, viewer, notice=f"Added {added.name} ({added.role}); they can sign in now.")
 
 

@@ -1,0 +1,94 @@
+"""Every form that refuses input gives it back filled in, with the problem beside its field and a
+summary at the top linking to it (the field focused): the post's text and time, a quote's words, a new
+user. (The article page's schedule form: tests/system/test_forms.py, in a browser.)"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from scheduler import db
+from scheduler.models import Post, Quote
+from scheduler.web.auth import CSRF_FIELD
+from tests.web.site import add_reference
+from tests.web.test_auth import csrf_of, sign_in
+
+
+def refused_beside(page: str, field: str) -> str:
+    """The problem shown beside `field`, after checking the field is marked, focused and linked to."""
+    problem = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
+    assert problem, f"no problem beside {field}"
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"[^>]*autofocus', page), f"{field} is not focused"
+    assert f'<a href="#{field}">' in page, "the summary links to the field"
+    return html.unescape(problem[1])
+
+
+def first_quote_id(database_url: str) -> int:
+    with db.session_scope(database_url) as session:
+        return session.scalars(select(Quote.id).order_by(Quote.id)).first()
+
+
+def a_post(site: TestClient) -> str:
+    location = add_reference(site)
+    scheduled = site.post(
+        f"{location}/posts",
+        data={"account": "masto", "step": "announce", CSRF_FIELD: csrf_of(site.get(location).text)},
+        follow_redirects=False,
+    )
+    return scheduled.headers["location"]
+
+
+def test_a_refused_text_and_a_refused_time_come_back_as_typed(site: TestClient, database_url: str) -> None:
+    sign_in(site, "editor")
+    post_url = a_post(site)
+    token = csrf_of(site.get(post_url).text)
+    words = "Our own words, and far too many of them: " + "x" * 500
+    refused = site.post(f"{post_url}/text", data={"text": words, CSRF_FIELD: token})
+    assert refused.status_code == 422
+    assert "over the 500 limit for mastodon" in refused_beside(refused.text, "post-text")
+    typed = re.search(r'<textarea id="post-text"[^>]*>([^<]*)</textarea>', refused.text)
+    assert typed and html.unescape(typed[1]) == words
+
+    moved = site.post(f"{post_url}/reschedule", data={"at": "2031-02-30 09:00", CSRF_FIELD: token})
+    assert moved.status_code == 422
+    assert "2031-02-30" in refused_beside(moved.text, "at")
+    assert re.search(r'<input id="at" name="at" value="2031-02-30 09:00"', moved.text)
+    with db.session_scope(database_url) as session:
+        [post] = session.scalars(select(Post))
+        assert "far too many" not in post.text
+
+
+def test_a_refused_quote_edit_keeps_the_words_and_the_speaker(site: TestClient, database_url: str) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    quote_id = first_quote_id(database_url)
+    token = csrf_of(site.get(location).text)
+    words = "x" * 2000
+    refused = site.post(
+        f"{location}/quotes/{quote_id}", data={"text": words, "speaker": "A. Speaker", CSRF_FIELD: token}
+    )
+    assert refused.status_code == 422
+    assert "keep it under" in refused_beside(refused.text, f"quote-text-{quote_id}")
+    assert 'value="A. Speaker"' in refused.text.split(f'id="quote-speaker-{quote_id}"', 1)[1][:200]
+    assert re.search(r"<details open>\s*<summary>Edit quote", refused.text)
+
+
+def test_a_refused_new_user_keeps_the_name_and_role_not_the_password(site: TestClient) -> None:
+    sign_in(site, "admin")
+    token = csrf_of(site.get("/users").text)
+    refused = site.post(
+        "/users", data={"name": "new.approver", "role": "approver", "password": "short", CSRF_FIELD: token}
+    )
+    assert refused.status_code == 422
+    assert "the password is too short" in refused_beside(refused.text, "password")
+    assert 'id="name" name="name" required value="new.approver"' in refused.text
+    assert re.search(r"<option selected>approver</option>", refused.text)
+    assert "short" not in re.search(r'<input id="password"[^>]*>', refused.text)[0]
+    taken = site.post(
+        "/users",
+        data={"name": "editor", "role": "editor", "password": "a long enough one", CSRF_FIELD: token},
+    )
+    assert "there is a user 'editor' already" in refused_beside(taken.text, "name")
