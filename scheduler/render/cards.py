@@ -102,7 +102,12 @@ def parse_size(text: str) -> CardSize:
 
 
 class ThemeError(ValueError):
-    """A theme value that cannot go into a card; the message says which and what is accepted."""
+    """A theme value that cannot go into a card; the message says which and what is accepted, and
+    `field` names the setting ("background", "font_family", "logo"), when it is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -132,10 +137,11 @@ def check_theme(theme: Theme) -> Theme:
     for name in ("background", "foreground", "accent"):
         value = getattr(theme, name)
         if not isinstance(value, str) or not HEX_COLOUR.fullmatch(value):
-            raise ThemeError(f"theme {name} {value!r} is not a colour like #1a2b3c or #abc")
+            raise ThemeError(f"theme {name} {value!r} is not a colour like #1a2b3c or #abc", field=name)
     if not isinstance(theme.font_family, str) or not FONT_NAME.fullmatch(theme.font_family):
         raise ThemeError(
-            f"theme font {theme.font_family!r} is not a font family name (letters, digits, spaces, hyphens)"
+            f"theme font {theme.font_family!r} is not a font family name (letters, digits, spaces, hyphens)",
+            field="font_family",
         )
     if theme.logo is not None:
         image_data_uri(Path(theme.logo), what="theme logo")

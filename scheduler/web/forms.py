@@ -17,8 +17,16 @@ from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.users import UserError
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
+from scheduler.render.cards import ThemeError
 
-REFUSALS: tuple[type[Exception], ...] = (NewsroomError, PlanningError, RenderError, ArticleError, UserError)
+REFUSALS: tuple[type[Exception], ...] = (
+    NewsroomError,
+    PlanningError,
+    RenderError,
+    ArticleError,
+    UserError,
+    ThemeError,
+)
 
 
 class FieldProblem(Exception):
@@ -30,12 +38,17 @@ class FieldProblem(Exception):
 
 
 @contextmanager
-def about(name: str, *, fields: Mapping[str, str] | None = None) -> Iterator[None]:
+def about(
+    name: str,
+    *,
+    fields: Mapping[str, str] | None = None,
+    refusals: tuple[type[Exception], ...] = REFUSALS,
+) -> Iterator[None]:
     """A refusal raised inside is about the field `name`, unless the domain named another field
     (`fields` maps the domain's names to the form's)."""
     try:
         yield
-    except REFUSALS as error:
+    except refusals as error:
         named = getattr(error, "field", None)
         chosen = (fields or {}).get(named, named) if named else None
         raise FieldProblem(chosen or name, str(error)) from None

@@ -29,6 +29,7 @@ from scheduler.publishing import post_cards
 from scheduler.render import RenderError
 from scheduler.render.cards import Theme, ThemeError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.forms import FieldProblem, FormState, about
 from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -85,8 +86,10 @@ def _show(
     *,
     notice: str | None = None,
     error: str | None = None,
+    form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The account's page; `form`: one of its forms as the admin sent it, with its problem."""
     try:
         theme, theme_problem = post_cards.account_theme(account), None
     except (ThemeError, RenderError) as problem:
@@ -112,6 +115,7 @@ def _show(
         has_secrets=account.secrets is not None,
         notice=notice,
         error=error,
+        form=form or FormState(""),
     )
 
 
@@ -210,22 +214,34 @@ def change_schedule(
     account = _find(session, name)
     if account is None:
         return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+    sent = {
+        "timezone": timezone,
+        "slots": slots,
+        "min-gap": min_gap_minutes,
+        "max-per-day": max_per_day,
+        "needs_approval": "true" if needs_approval else "",
+    }
     try:
         with session.begin_nested():
-            if timezone.strip() and timezone.strip() != account.timezone:
-                account_calendar.set_timezone(account, timezone.strip())
-            account_calendar.set_slots(account, slots.strip() or None)
-            gap, per_day = (
-                _number(min_gap_minutes, float, "minimum gap"),
-                _number(max_per_day, int, "posts a day"),
-            )
-            account_calendar.set_budget(account, None)
-            if gap is not None or per_day is not None:
-                account_calendar.set_budget(account, budget_options(gap, per_day))
-            controls.set_approval(session, account.name, needs_approval)
-    except REFUSED as error:
+            with about("timezone", refusals=REFUSED):
+                if timezone.strip() and timezone.strip() != account.timezone:
+                    account_calendar.set_timezone(account, timezone.strip())
+            with about("slots", refusals=REFUSED):
+                account_calendar.set_slots(account, slots.strip() or None)
+            with about("min-gap", refusals=REFUSED):
+                gap = _number(min_gap_minutes, float, "minimum gap")
+            with about("max-per-day", refusals=REFUSED):
+                per_day = _number(max_per_day, int, "posts a day")
+            with about("min-gap" if gap is not None else "max-per-day", refusals=REFUSED):
+                account_calendar.set_budget(account, None)
+                if gap is not None or per_day is not None:
+                    account_calendar.set_budget(account, budget_options(gap, per_day))
+            with about("needs-approval", refusals=REFUSED):
+                controls.set_approval(session, account.name, needs_approval)
+    except FieldProblem as problem:
         session.expire_all()
-        return _show(request, session, viewer, account, error=f"Not changed: {error}", status_code=422)
+        refused = FormState.refused("schedule", sent, problem)
+        return _show(request, session, viewer, account, form=refused, status_code=422)
     return RedirectResponse(f"/accounts/{account.name}", status_code=303)
 
 
@@ -261,20 +277,23 @@ async def change_theme(
         "accent": accent.strip() or None,
         "font_family": font_family.strip() or None,
     }
+    sent = {"background": background, "foreground": foreground, "accent": accent, "font": font_family}
     try:
         if logo is not None and logo.filename:
-            data = await logo.read(MAX_LOGO_BYTES + 1)
-            if len(data) > MAX_LOGO_BYTES:
-                raise ThemeError(f"the logo is over {MAX_LOGO_BYTES:,} bytes; use a smaller image")
-            suffix = "." + logo.filename.rsplit(".", 1)[-1] if "." in logo.filename else ".png"
-            changes["logo"] = card_themes.keep_logo(
-                data, suffix, request.app.state.settings.resolved_media_dir
-            )
-        with session.begin_nested():
+            with about("logo", refusals=REFUSED):
+                data = await logo.read(MAX_LOGO_BYTES + 1)
+                if len(data) > MAX_LOGO_BYTES:
+                    raise ThemeError(f"the logo is over {MAX_LOGO_BYTES:,} bytes; use a smaller image")
+                suffix = "." + logo.filename.rsplit(".", 1)[-1] if "." in logo.filename else ".png"
+                changes["logo"] = card_themes.keep_logo(
+                    data, suffix, request.app.state.settings.resolved_media_dir
+                )
+        with session.begin_nested(), about("background", fields={"font_family": "font"}, refusals=REFUSED):
             card_themes.change_theme(account, changes, remove_logo=remove_logo and "logo" not in changes)
-    except REFUSED as error:
+    except FieldProblem as problem:
         session.expire_all()
-        return _show(request, session, viewer, account, error=f"Theme not changed: {error}", status_code=422)
+        refused = FormState.refused("theme", sent, problem)
+        return _show(request, session, viewer, account, form=refused, status_code=422)
     return RedirectResponse(f"/accounts/{account.name}#theme-heading", status_code=303)
 
 

@@ -92,3 +92,29 @@ def test_a_refused_new_user_keeps_the_name_and_role_not_the_password(site: TestC
         data={"name": "editor", "role": "editor", "password": "a long enough one", CSRF_FIELD: token},
     )
     assert "there is a user 'editor' already" in refused_beside(taken.text, "name")
+
+
+def test_a_refused_account_schedule_and_theme_come_back_as_typed(site: TestClient) -> None:
+    sign_in(site, "admin")
+    token = csrf_of(site.get("/accounts/masto").text)
+    sent = {
+        "timezone": "Europe/London",
+        "slots": "mon-fri 08:30,25:99",
+        "min_gap_minutes": "7",
+        CSRF_FIELD: token,
+    }
+    refused = site.post("/accounts/masto/schedule", data=sent)
+    assert refused.status_code == 422
+    assert "25:99" in refused_beside(refused.text, "slots")
+    assert 'id="slots" name="slots" value="mon-fri 08:30,25:99"' in refused.text
+    assert 'id="min-gap" name="min_gap_minutes" inputmode="decimal" value="7"' in refused.text
+    assert 'id="timezone" name="timezone" value="Europe/London"' in refused.text
+    zone = site.post("/accounts/masto/schedule", data={**sent, "slots": "", "timezone": "Mars/Olympus"})
+    assert "Mars/Olympus" in refused_beside(zone.text, "timezone")
+
+    theme = {"background": "#123456", "foreground": "white-ish", "accent": "#abc", "font_family": "Inter"}
+    refused = site.post("/accounts/masto/theme", data={**theme, CSRF_FIELD: token})
+    assert refused.status_code == 422
+    assert "'white-ish' is not a colour" in refused_beside(refused.text, "foreground")
+    assert 'id="background" name="background" value="#123456"' in refused.text
+    assert 'id="foreground" name="foreground" value="white-ish"' in refused.text
