@@ -25,13 +25,19 @@ def add_account(
     if not ACCOUNT_NAME.match(name):
         raise NewsroomError(
             f"account name {name!r}: use up to 100 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            "starting with a letter or digit",
+            field="name",
         )
     if network not in NETWORKS:
-        raise NewsroomError(f"unknown network {network!r}: choose one of {', '.join(NETWORKS)}")
-    zone(timezone)
+        raise NewsroomError(
+            f"unknown network {network!r}: choose one of {', '.join(NETWORKS)}", field="network"
+        )
+    try:
+        zone(timezone)
+    except ValueError as error:
+        raise NewsroomError(str(error), field="timezone") from None
     if session.scalar(select(Account.id).where(Account.name == name)) is not None:
-        raise NewsroomError(f"an account named {name!r} exists already; choose another name")
+        raise NewsroomError(f"an account named {name!r} exists already; choose another name", field="name")
     account = Account(name=name, network=network, timezone=timezone, options=options or {})
     session.add(account)
     session.flush()

@@ -77,26 +77,29 @@ def network_options(
     if network == "mastodon":
         if not (instance or "").strip():
             raise NewsroomError(
-                "a mastodon account needs its instance (its server, e.g. https://mastodon.social)"
+                "a mastodon account needs its instance (its server, e.g. https://mastodon.social)",
+                field="instance",
             )
-        options["instance"] = _secure((instance or "").strip().rstrip("/"), "the instance")
+        options["instance"] = _secure((instance or "").strip().rstrip("/"), "the instance", "instance")
     if network == "bluesky":
         if not (handle or "").strip():
-            raise NewsroomError("a bluesky account needs its handle (e.g. newsroom.bsky.social)")
+            raise NewsroomError(
+                "a bluesky account needs its handle (e.g. newsroom.bsky.social)", field="handle"
+            )
         options["handle"] = (handle or "").strip().removeprefix("@")
         options["service"] = _secure(
-            ((service or "").strip() or "https://bsky.social").rstrip("/"), "the service"
+            ((service or "").strip() or "https://bsky.social").rstrip("/"), "the service", "service"
         )
     return options
 
 
-def _secure(url: str, what: str) -> str:
+def _secure(url: str, what: str, field: str) -> str:
     try:
         return check_endpoint(
             url, what=what, allow_plain_http_loopback=get_settings().allow_plain_http_loopback
         )
     except InsecureEndpoint as error:
-        raise NewsroomError(str(error)) from None
+        raise NewsroomError(str(error), field=field) from None
 
 
 def secrets_from_settings(network: str, settings: Settings) -> dict[str, str]:

@@ -62,7 +62,7 @@ def _show_list(
     *,
     error: str | None = None,
     status_code: int = 200,
-    form: dict[str, str] | None = None,
+    form: FormState | None = None,
 ) -> Response:
     return page(
         request,
@@ -74,7 +74,7 @@ def _show_list(
         secret_fields=SECRET_FIELDS,
         now=utcnow(),
         error=error,
-        form=form or {},
+        form=form or FormState("connect"),
     )
 
 
@@ -140,43 +140,46 @@ async def add_account(
     }
     try:
         if network not in NETWORKS:
-            raise NewsroomError(f"choose a network: {', '.join(NETWORKS)}")
-        options = connections.network_options(
-            network,
-            instance=field("instance"),
-            handle=field("handle"),
-            service=field("service"),
-            hashtags=field("hashtags"),
-        )
-        secrets = _secrets(network, form, f"secret_{network}_")
-        new = connections.NewAccount(name, network, field("timezone") or "UTC", options, secrets)
-        # A trial run, rolled back: the name, the zone and the key are checked before the network is called.
-        trial = session.begin_nested()
-        try:
-            connections.store_new_account(session, new, None, settings)
-        finally:
-            trial.rollback()
-    except REFUSED as error:
-        return _show_list(request, session, viewer, error=f"Not added: {error}", status_code=422, form=kept)
+            raise FieldProblem("network", f"choose a network: {', '.join(NETWORKS)}")
+        with about("name", refusals=REFUSED):
+            options = connections.network_options(
+                network,
+                instance=field("instance"),
+                handle=field("handle"),
+                service=field("service"),
+                hashtags=field("hashtags"),
+            )
+            secrets = _secrets(network, form, f"secret_{network}_")
+            new = connections.NewAccount(name, network, field("timezone") or "UTC", options, secrets)
+            # A trial run, rolled back: the name, the zone and the key are checked before the network's call.
+            trial = session.begin_nested()
+            try:
+                connections.store_new_account(session, new, None, settings)
+            finally:
+                trial.rollback()
+    except FieldProblem as problem:
+        refused = FormState.refused("connect", kept, problem)
+        return _show_list(request, session, viewer, status_code=422, form=refused)
     # The network's answer takes seconds: no lock held through it, and off the event loop.
     db.release(session)
     try:
         checked = form.get("check") and network != "outbox"
         proved = await run_in_threadpool(connections.prove, new.settings()) if checked else None
     except REFUSED as error:
+        refused_by = f"{network} refused the credentials ({error}); check them, or untick the check"
         return _show_list(
             request,
             session,
             viewer,
             status_code=422,
-            form=kept,
-            error=f"Not added: {network} refused the credentials ({error}); check them, or untick the check",
+            form=FormState.refused("connect", kept, FieldProblem(_first_secret(network), refused_by)),
         )
     try:
-        with session.begin_nested():  # another admin may have taken the name meanwhile
+        with session.begin_nested(), about("name", refusals=REFUSED):  # the name taken meanwhile
             account = connections.store_new_account(session, new, proved, settings)
-    except REFUSED as error:
-        return _show_list(request, session, viewer, error=f"Not added: {error}", status_code=422, form=kept)
+    except FieldProblem as problem:
+        refused = FormState.refused("connect", kept, problem)
+        return _show_list(request, session, viewer, status_code=422, form=refused)
     return RedirectResponse(f"/accounts/{account.name}", status_code=303)
 
 
@@ -184,8 +187,15 @@ def _secrets(network: str, form: Any, prefix: str) -> dict[str, str]:
     given = {name: str(form.get(prefix + name) or "").strip() for name in SECRET_FIELDS[network]}
     missing = [name for name, value in given.items() if not value]
     if missing:
-        raise NewsroomError(f"{network} needs {', '.join(missing)}: fill in its credentials")
+        raise NewsroomError(
+            f"{network} needs {', '.join(missing)}: fill in its credentials",
+            field=f"{prefix.replace('_', '-')}{missing[0]}",
+        )
     return given
+
+
+def _first_secret(network: str) -> str:
+    return f"secret-{network}-{SECRET_FIELDS[network][0]}" if SECRET_FIELDS[network] else "network"
 
 
 @router.get("/accounts/{name}", response_class=HTMLResponse)
@@ -317,7 +327,10 @@ async def reconnect(
         proved = await run_in_threadpool(connections.prove, fresh)
         connections.record_check(session, account.name, proved, secrets, settings)
     except REFUSED as error:
-        return _show(request, session, viewer, account, error=f"Not reconnected: {error}", status_code=422)
+        first = f"secret-{SECRET_FIELDS[account.network][0]}" if SECRET_FIELDS[account.network] else ""
+        problem = FieldProblem(getattr(error, "field", None) or first, f"Not reconnected: {error}")
+        refused = FormState.refused("credentials", {}, problem)
+        return _show(request, session, viewer, account, form=refused, status_code=422)
     return _show(
         request, session, viewer, account, notice=f"Reconnected: the credentials work ({proved.handle})."
     )

@@ -118,3 +118,24 @@ def test_a_refused_account_schedule_and_theme_come_back_as_typed(site: TestClien
     assert "'white-ish' is not a colour" in refused_beside(refused.text, "foreground")
     assert 'id="background" name="background" value="#123456"' in refused.text
     assert 'id="foreground" name="foreground" value="white-ish"' in refused.text
+
+
+def test_a_refused_new_account_keeps_its_fields_and_points_at_the_one_to_fix(site: TestClient) -> None:
+    sign_in(site, "admin")
+    token = csrf_of(site.get("/accounts").text)
+    sent = {"network": "mastodon", "name": "ny-masto", "timezone": "America/New_York", "hashtags": "news"}
+    plain = site.post("/accounts", data={**sent, "instance": "http://m.example", CSRF_FIELD: token})
+    assert plain.status_code == 422
+    assert "https" in refused_beside(plain.text, "instance")
+    for name, value in {**sent, "instance": "http://m.example"}.items():
+        if name != "network":
+            assert f'id="{name}" name="{name}"' in plain.text and f'value="{value}"' in plain.text
+    assert '<option value="mastodon" selected>' in plain.text
+    no_token = site.post("/accounts", data={**sent, "instance": "https://m.example", CSRF_FIELD: token})
+    assert "mastodon needs access_token" in refused_beside(no_token.text, "secret-mastodon-access_token")
+    secret = {"secret_mastodon_access_token": "a-token"}
+    taken = site.post(
+        "/accounts",
+        data={**sent, **secret, "name": "masto", "instance": "https://m.example", CSRF_FIELD: token},
+    )
+    assert "exists already" in refused_beside(taken.text, "name")
