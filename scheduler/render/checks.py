@@ -56,13 +56,17 @@ def check_templates(templates_dir: Path, article: ArticleView) -> CheckReport:
         folder, step = path.parent.name, path.name.removesuffix(".txt.j2")
         name = path.relative_to(templates_dir).as_posix()
         served = _served_networks(posts, folder, step)
+        # The same problem for several networks is one problem: "for x, mastodon and bluesky: …".
+        failed: dict[tuple[int | None, str], list[str]] = {}
         for network in served:
             renders += 1
             try:
                 render_post(templates_dir, article, AccountView(f"check-{network}", network), step)
             except RenderError as error:
                 line = error.line if error.template == name else None
-                problems.append(TemplateProblem(path, line, f"for {network}: {error.reason}"))
+                failed.setdefault((line, error.reason or str(error)), []).append(network)
+        for (line, reason), networks in failed.items():
+            problems.append(TemplateProblem(path, line, f"for {_listed(networks)}: {reason}"))
         if served and not any(p.path == path for p in problems):
             # The same template for an article that lacks every field it may lack (pasted text has no
             # URL): a field it prints unguarded would fail there, or else print nothing of it.
@@ -112,6 +116,10 @@ def sample_card_content(article: ArticleView) -> CardContent:
         speaker=(quote.speaker or "") if quote else "A. Speaker",
         site=article.site or "Example News",
     )
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _served_networks(posts: Path, folder: str, step: str) -> list[str]:

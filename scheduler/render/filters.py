@@ -6,6 +6,7 @@ filters that take the account, campaign and step from the template's context.
 
 from __future__ import annotations
 
+import inspect
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -83,11 +84,36 @@ def hashtags(
     return " ".join(found if limit is None else found[: max(limit, 0)])
 
 
+# How each filter is written, for the message when a template calls it some other way.
+USAGE = {
+    "utm": "{{ article.url | utm }} or {{ article.url | utm(campaign='…', content='…') }}",
+    "hashtags": "{{ article.tags | hashtags }} or {{ article.tags | hashtags(limit=3) }}",
+    "fit": "{{ article.summary | fit }} or {{ article.summary | fit(2) }}",
+}
+
+
 def register(env: jinja2.Environment) -> None:
     """Install `utm`, `hashtags` and `fit` as filters in the environment."""
-    env.filters["utm"] = utm_filter
-    env.filters["hashtags"] = hashtags_filter
-    env.filters["fit"] = fit_filter
+    env.filters["utm"] = _called_as_written("utm", utm_filter)
+    env.filters["hashtags"] = _called_as_written("hashtags", hashtags_filter)
+    env.filters["fit"] = _called_as_written("fit", fit_filter)
+
+
+def _called_as_written(name: str, function: Any) -> Any:
+    """The filter, saying how it is written (not Python's TypeError) when a template calls it with
+    arguments it does not take."""
+    signature = inspect.signature(function)
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError:
+            raise FilterArgumentError(f"{name} is not written that way: write {USAGE[name]}") from None
+        return function(*args, **kwargs)
+
+    if hasattr(function, "jinja_pass_arg"):
+        checked.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
+    return checked
 
 
 @jinja2.pass_context
@@ -115,8 +141,20 @@ def hashtags_filter(
     """`{{ article.tags | hashtags }}`: the article's tags and the account's default hashtags."""
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
         raise FilterArgumentError(f"hashtags(limit) takes a whole number, not {limit!r}")
+    if tags and not isinstance(tags, str | list | tuple):
+        raise FilterArgumentError(
+            f"hashtags takes the article's tags or one tag, not {_kind(tags)}: write {USAGE['hashtags']}"
+        )
     defaults = getattr(context.get("account"), "hashtags", ())
     return hashtags(tags or (), defaults or (), limit=limit)
+
+
+def _kind(value: Any) -> str:
+    """What a template passed, in its words: "a number", "an article"."""
+    if isinstance(value, bool | int | float):
+        return f"a number ({value!r})"
+    named = type(value).__name__.removesuffix("View").lower()
+    return f"an {named}" if named[:1] in "aeiou" else f"a {named}"
 
 
 def fit_filter(value: Any, priority: int | None = None) -> str:

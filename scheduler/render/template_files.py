@@ -99,7 +99,11 @@ def try_template(templates_dir: Path, name: str, text: str, article: ArticleView
                     )
                     posts.append(PostPreview(network, rendered, None))
                 except RenderError as error:
-                    posts.append(PostPreview(network, None, str(error)))
+                    # Said once, in the checks above the previews, when it is the same problem.
+                    told = any(error.reason and error.reason in problem for problem in problems)
+                    posts.append(
+                        PostPreview(network, None, "not made: see the checks above" if told else str(error))
+                    )
         elif match["card"] and not match["card"].startswith("_"):
             try:
                 card = card_page(trial, match["card"], sample_card_content(article), Theme(), DEFAULT_SIZE)

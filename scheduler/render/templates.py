@@ -72,7 +72,12 @@ def template_error_reason(error: Exception) -> str:
         return str(error)
     if isinstance(error, RecursionError):
         return "the template includes itself without end"
-    return f"{type(error).__name__}: {error}"
+    return cannot_be_done(error)
+
+
+def cannot_be_done(error: Exception) -> str:
+    """A template's own mistake (`'x' * 'y'`, 1/0) in the editor's words, not Python's class name."""
+    return f"this cannot be worked out ({error}); check the values and filters on this line"
 
 
 def _template_name(template: jinja2.Template, filename: str) -> str:

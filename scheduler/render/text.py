@@ -13,7 +13,7 @@ from scheduler.render import RenderError
 from scheduler.render.fit import strip_marks
 from scheduler.render.missing import NEEDS
 from scheduler.render.sandbox import render_bounded
-from scheduler.render.templates import located_error, post_template
+from scheduler.render.templates import cannot_be_done, located_error, post_template
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def render_template_text(
     except RecursionError as error:
         raise located_error(template, error, "the template includes itself without end") from None
     except Exception as error:  # 1/0, a filter given the wrong type: the editor's template, not our code
-        raise located_error(template, error, f"{type(error).__name__}: {error}") from None
+        raise located_error(template, error, cannot_be_done(error)) from None
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     if not strip_marks(text).strip():
         raise RenderError(

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from scheduler.config import PROJECT_ROOT
 from scheduler.render import RenderError
 from scheduler.render.entities import extract_hashtags
 from scheduler.render.filters import hashtag, hashtags, utm
 from scheduler.render.fit import CLOSE, OPEN, strip_marks
+from scheduler.render.posts import render_post
+from scheduler.render.templates import environment
 from scheduler.render.text import AccountView, ArticleView, render_post_text
 
 ARTICLE = ArticleView(
@@ -163,3 +167,29 @@ def test_every_hashtag_the_filter_makes_is_one_hashtag_to_x() -> None:
     made = hashtags(tags).split()
     assert extract_hashtags(" ".join(made)) == [tag.removeprefix("#") for tag in made]
     assert made[:2] == ["#PrisonReform", "#KimKardashian"]
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        ("{{ 5 | hashtags }}", "hashtags takes the article's tags or one tag, not a number (5)"),
+        ("{{ article | hashtags }}", "hashtags takes the article's tags or one tag, not an article"),
+        ("{{ article.tags | hashtags(1, 2) }}", "hashtags is not written that way"),
+        ("{{ article.tags | hashtags(nope=1) }}", "hashtags is not written that way"),
+        ("{{ article.url | utm(1, 2, 3) }}", "utm is not written that way"),
+        ("{{ article.title | fit(1, 2) }}", "fit is not written that way"),
+    ],
+)
+def test_a_filter_called_wrongly_says_how_it_is_written_never_typeerror(
+    tmp_path: Path, call: str, said: str
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_ROOT / "templates", templates)
+    (templates / "posts" / "default" / "announce.txt.j2").write_text("A title\n" + call)
+    environment.cache_clear()
+    article = ArticleView(title="T", url="https://e.com/a", author=None, summary="S", tags=("city",))
+    with pytest.raises(RenderError) as raised:
+        render_post(templates, article, AccountView("desk", "mastodon"), "announce")
+    message = str(raised.value)
+    assert message.startswith(f"posts/default/announce.txt.j2, line 2: {said}")
+    assert "TypeError" not in message and "write {{" in message

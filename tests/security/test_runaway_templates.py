@@ -67,11 +67,12 @@ def test_the_templates_page_says_the_template_does_too_much_work_at_its_line(
         "/templates/edit", data={"name": ANNOUNCE, "text": runaway, "action": "preview", CSRF_FIELD: token}
     )
     assert time.monotonic() - started < 10
-    assert f"{ANNOUNCE}, line 2: this template does too much work" in previewed.text
+    told = f"{ANNOUNCE}, line 2: for x, mastodon, bluesky and outbox: this template does too much work"
+    assert told in previewed.text and previewed.text.count("this template does too much work") == 1
     refused = admin_site.post(
         "/templates/edit", data={"name": ANNOUNCE, "text": runaway, "action": "save", CSRF_FIELD: token}
     )
     assert refused.status_code == 422 and "Not saved: fix the problems below first." in refused.text
     problems = re.search(r'<ul class="items error">(.*?)</ul>', refused.text, re.S)
-    assert problems and f"{ANNOUNCE}, line 2: for x: this template does too much work" in problems[1]
+    assert problems and told in problems[1]
     assert (templates_dir / ANNOUNCE).read_text() == before

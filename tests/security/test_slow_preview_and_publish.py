@@ -6,6 +6,7 @@ so the worker could not claim or publish until the previews stopped."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_previews_running_to_their_budget_do_not_delay_a_post_due_meanwhile(
         f"{len(rows)} posts due meanwhile, lateness max {lateness[-1]:.2f} s"
     )
     for _, text in answers:
-        assert f"{ANNOUNCE}, line 2: this template does too much work" in text
+        assert re.search(rf"{ANNOUNCE}, line 2: for [a-z, ]+: this template does too much work", text)
     # Each preview ran to its budget (a wall-clock deadline) and no more.
     assert slowest < MAX_TRIAL_SECONDS + 4
     assert lateness[0] >= 0 and lateness[-1] < 1.5
