@@ -23,7 +23,7 @@ from scheduler.newsroom.articles import store_article
 from scheduler.newsroom.feeds import fetch_policy
 from scheduler.newsroom.posts import When, add_and_schedule
 from scheduler.planning.campaigns import Campaign, CampaignError, load_campaign
-from scheduler.planning.wallclock import format_local, zone
+from scheduler.planning.wallclock import format_local, time_note, zone
 
 STEPS_HELP = "the post step: its template is templates/posts/<network>/<step>.txt.j2"
 
@@ -130,6 +130,8 @@ def add(
                 f"post {post.id} for {post.account.name!r} {what} {format_local(post.due_at, tz)}: "
                 f"{excerpt(post.text, 60)}"
             )
+            if at and (note := time_note(at, tz)):
+                click.echo(f"note: --at {note}")
         post = posts[0]
         quotes = len(post.article.quotes) if post.article else 0
         click.echo(f"article {post.article_id}: {excerpt(parsed.title, 60)} ({quotes} pull quotes)")

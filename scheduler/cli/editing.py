@@ -12,7 +12,7 @@ from scheduler.models import utcnow
 from scheduler.newsroom import NewsroomError, editing
 from scheduler.newsroom.posts import next_slot
 from scheduler.planning import PlanningError
-from scheduler.planning.wallclock import format_local, parse_time, zone
+from scheduler.planning.wallclock import format_local, parse_time, time_note, zone
 
 
 def _report(changed: editing.Changed, done: str) -> bool:
@@ -45,6 +45,8 @@ def posts_reschedule(post_id: int, at_text: str | None, queue: bool) -> None:
                 raise NewsroomError(str(error)) from None
         changed = editing.reschedule(session, post_id, at, now=now)
         ok = _report(changed, f"moved to {format_local(at, tz)} ({tz.key})")
+        if ok and at_text and (note := time_note(at_text, tz)):
+            click.echo(f"note: --at {note}")
     sys.exit(0 if ok else 1)
 
 

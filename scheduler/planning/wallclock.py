@@ -70,6 +70,37 @@ def _wall_clock_to_utc(candidate: datetime, tz: ZoneInfo) -> datetime:
     raise PlanningError(f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key}")
 
 
+def wall_clock_note(local: datetime, tz: ZoneInfo) -> str | None:
+    """What the editor is told when the wall-clock time they gave does not exist in `tz` (the hour the
+    clocks skip) or happens twice (the hour they repeat): the time it became. None for any other."""
+    asked = local.replace(tzinfo=None)
+    try:
+        became = local_to_utc(asked, tz).astimezone(tz)
+    except PlanningError:
+        return None
+    if became.replace(tzinfo=None) != asked:
+        return (
+            f"{asked:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks go forward then): "
+            f"it became {became:%H:%M %Z}, the first minute after"
+        )
+    first, second = asked.replace(tzinfo=tz, fold=0), asked.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        return (
+            f"{asked:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks go back then): it is the first, "
+            f"{first:%H:%M %Z} ({first.astimezone(UTC):%H:%M} UTC), not the second, {second:%H:%M %Z}"
+        )
+    return None
+
+
+def time_note(text: str, tz: ZoneInfo) -> str | None:
+    """wall_clock_note for a time as the editor wrote it (one with an offset is never moved)."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return wall_clock_note(parsed, tz) if parsed.tzinfo is None else None
+
+
 def parse_time(text: str, tz: ZoneInfo, *, now: datetime | None = None) -> datetime:
     """An ISO 8601 date and time; without an offset it is read in `tz`. Returned in UTC, and within
     the planning horizon (TooFarAhead past it)."""

@@ -34,6 +34,7 @@ from scheduler.newsroom.posts import (
     thread_of,
 )
 from scheduler.planning import PlanningError
+from scheduler.planning.wallclock import time_note, zone
 from scheduler.render import RenderError, length
 from scheduler.render.cards import card_template_names
 from scheduler.render.fit import split_thread
@@ -323,6 +324,8 @@ def schedule_from_article(
     except FieldProblem as problem:
         refused = FormState.refused("schedule", sent, problem)
         return _show(request, session, viewer, article, picked=picked, form=refused, status_code=422)
+    if when == "at" and (note := time_note(at, zone(chosen.timezone))):
+        request.session["told"] = f"The time: {note}."
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
 
 

@@ -14,10 +14,10 @@ from scheduler.models import Account, utcnow
 from scheduler.newsroom import editing, users
 from scheduler.newsroom.accounts import list_accounts
 from scheduler.planning import PlanningError, account_calendar
-from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time, zone
+from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time, time_note, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
-from scheduler.web.pages_posts import change_post
+from scheduler.web.pages_posts import change_post, find_post
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -95,6 +95,7 @@ def calendar(
         request,
         "calendar.html",
         viewer,
+        told=request.session.pop("told", None),
         account=chosen,
         accounts=accounts,
         days=days,
@@ -119,6 +120,8 @@ def reschedule(
     session: Session = DATABASE,
 ) -> Response:
     """Move a draft or scheduled post (with its thread) to `at`, read in its account's zone."""
+    found = find_post(session, post_id)
+    note = time_note(at, zone(found.account.timezone)) if found is not None else None
     return change_post(
         request,
         session,
@@ -129,6 +132,7 @@ def reschedule(
         then=local_path(back, f"/posts/{post_id}"),
         field="at",
         sent={"at": at},
+        told=f"The time: {note}." if note else None,
     )
 
 

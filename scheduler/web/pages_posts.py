@@ -54,6 +54,7 @@ def show(
         may_change=viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id),
         may_approve=viewer.may("approve"),
         notice=notice,
+        told=request.session.pop("told", None),
         form=form or FormState("post"),
     )
 
@@ -139,6 +140,7 @@ def change_post(
     then: str | None = None,
     field: str | None = None,
     sent: dict[str, str] | None = None,
+    told: str | None = None,
 ) -> Response:
     """An editor's change to a post they may change: all of it or none; then the post's page (or
     `then`), or the post's page again with why it was not done: beside the `field` of the form, with
@@ -162,6 +164,8 @@ def change_post(
         return show(request, session, viewer, post, status_code=422, form=refused)
     except _NotDone as not_done:
         return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
+    if told:
+        request.session["told"] = told  # what the next page says once (the time a move became)
     return RedirectResponse(then or f"/posts/{post_id}", status_code=303)
 
 

@@ -193,3 +193,25 @@ def test_picking_a_quote_never_re_renders_a_post_into_none(
     with db.session_scope(initialised) as session:
         post = session.get(Post, post_id)
         assert post is not None and post.text == before and "None" not in post.text
+
+
+def test_a_time_the_clocks_skip_is_scheduled_at_the_first_minute_after_and_the_editor_told(
+    initialised: str, tmp_path: Path
+) -> None:
+    assert run("accounts", "add", "outbox", "london", "--timezone", "Europe/London").returncode == 0
+    page = tmp_path / "council.html"
+    page.write_text(article_html("Council approves the ring road plan", speaker="Ana Ruiz"))
+    added = run("add", str(page), "--account", "london", "--at", "2031-03-30 01:30")
+    assert added.returncode == 0, added.stderr
+    assert "scheduled at 2031-03-30 02:00:00 BST" in added.stdout
+    assert (
+        "note: --at 2031-03-30 01:30 does not exist in Europe/London (the clocks go forward then): "
+        "it became 02:00 BST, the first minute after"
+    ) in added.stdout
+    with db.session_scope(initialised) as session:
+        post_id = session.scalars(select(Post.id)).one()
+    moved = run("posts", "reschedule", str(post_id), "--at", "2031-10-26 01:30")
+    assert moved.returncode == 0, moved.stderr
+    assert (
+        "happens twice in Europe/London (the clocks go back then): it is the first, 01:30 BST" in moved.stdout
+    )

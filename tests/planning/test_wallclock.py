@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from scheduler.planning.wallclock import (
     parse_slots,
     parse_time,
     slot_instants,
+    time_note,
     zone,
 )
 
@@ -99,3 +101,22 @@ def test_when_every_slot_is_taken_the_error_says_so() -> None:
     taken = set(slot_instants(slots, zone("UTC"), after=after, days=14))
     with pytest.raises(PlanningError, match="every posting slot of the next 14 days is taken"):
         next_free_slot(slots, zone("UTC"), after=after, taken=taken, horizon_days=14)
+
+
+def test_a_time_the_clocks_skip_or_repeat_is_named_with_the_time_it_became() -> None:
+    london = ZoneInfo("Europe/London")
+    skipped = time_note("2031-03-30 01:30", london)
+    assert skipped == (
+        "2031-03-30 01:30 does not exist in Europe/London (the clocks go forward then): "
+        "it became 02:00 BST, the first minute after"
+    )
+    assert parse_time("2031-03-30 01:30", london) == datetime(2031, 3, 30, 1, 0, tzinfo=UTC)
+    repeated = time_note("2031-10-26 01:30", london)
+    assert repeated == (
+        "2031-10-26 01:30 happens twice in Europe/London (the clocks go back then): it is the first, "
+        "01:30 BST (00:30 UTC), not the second, 01:30 GMT"
+    )
+    assert parse_time("2031-10-26 01:30", london) == datetime(2031, 10, 26, 0, 30, tzinfo=UTC)
+    assert time_note("2031-10-26 03:30", london) is None
+    assert time_note("2031-03-30T01:30+00:00", london) is None, "a time with an offset is never moved"
+    assert time_note("not a time", london) is None

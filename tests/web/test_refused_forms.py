@@ -139,3 +139,20 @@ def test_a_refused_new_account_keeps_its_fields_and_points_at_the_one_to_fix(sit
         data={**sent, **secret, "name": "masto", "instance": "https://m.example", CSRF_FIELD: token},
     )
     assert "exists already" in refused_beside(taken.text, "name")
+
+
+def test_a_time_the_clocks_skip_is_told_on_the_post_page_once(site: TestClient) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    token = csrf_of(site.get(location).text)
+    # masto is in Europe/London (tests/web/site.py).
+    sent = {"account": "masto", "step": "announce", "when": "at", "at": "2031-03-30 01:30", CSRF_FIELD: token}
+    scheduled = site.post(f"{location}/posts", data=sent, follow_redirects=False)
+    assert scheduled.status_code == 303
+    shown = site.get(scheduled.headers["location"]).text
+    told = (
+        "The time: 2031-03-30 01:30 does not exist in Europe/London (the clocks go forward then): "
+        "it became 02:00 BST"
+    )
+    assert told in html.unescape(shown)
+    assert told not in html.unescape(site.get(scheduled.headers["location"]).text), "said once"
