@@ -79,6 +79,19 @@ def _quiet_stdout() -> None:
         pass
 
 
+def ask_first(question: str, *, yes: bool) -> None:
+    """Ask before what cannot be undone (a y/N question on standard input); `--yes` answers it for a
+    script. No answer, or no, and nothing is done."""
+    if yes:
+        return
+    try:
+        agreed = click.confirm(f"{question} This cannot be undone.", default=False, err=True)
+    except click.Abort:
+        agreed = False
+    if not agreed:
+        fail("nothing done (answer y to go ahead, or give --yes)")
+
+
 def excerpt(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -11,7 +11,7 @@ import click
 from scheduler.articles.quotes import pull_quotes
 from scheduler.cli import accounts, main
 from scheduler.cli.articles import load_article
-from scheduler.cli.common import database, excerpt
+from scheduler.cli.common import ask_first, database, excerpt
 from scheduler.config import get_settings
 from scheduler.models import Post, utcnow
 from scheduler.newsroom import controls, corrections
@@ -158,8 +158,15 @@ def articles_update(article_id: int, title: str | None, summary: str | None, sou
 @articles.command("withdraw")
 @click.argument("article_id", type=int, metavar="ID")
 @click.option("--reason", required=True, help="why: editors see it on every canceled post")
-def articles_withdraw(article_id: int, reason: str) -> None:
+@click.option("--yes", is_flag=True, help="do not ask first (for scripts)")
+def articles_withdraw(article_id: int, reason: str, yes: bool) -> None:
     """Withdraw an article: every post of it not out yet is canceled, with the reason."""
+    if not yes:  # asked with no transaction open: an answer can take minutes
+        with database() as session:
+            article = controls.get_article(session, article_id)
+            title = excerpt(article.title, 50)
+            question = f"Withdraw article {article_id} ({title}) and cancel its posts not out yet?"
+        ask_first(question, yes=yes)
     with database() as session:
         done = controls.withdraw(session, article_id, reason, now=utcnow())
         lines = [f"article {article_id} withdrawn: {done.article.withdraw_reason}"]

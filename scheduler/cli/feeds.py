@@ -7,7 +7,7 @@ import click
 from scheduler import db, newsroom
 from scheduler.articles import ArticleError
 from scheduler.cli import main
-from scheduler.cli.common import database, excerpt, fail, print_table
+from scheduler.cli.common import ask_first, database, excerpt, fail, print_table
 from scheduler.config import get_settings
 from scheduler.newsroom.feeds import (
     add_feed,
@@ -84,8 +84,14 @@ def feeds_list() -> None:
 
 @feeds.command("remove")
 @click.argument("feed", metavar="ID|URL")
-def feeds_remove(feed: str) -> None:
+@click.option("--yes", is_flag=True, help="do not ask first (for scripts)")
+def feeds_remove(feed: str, yes: bool) -> None:
     """Stop following a feed; the articles and posts it brought stay."""
+    if not yes:  # asked with no transaction open: an answer can take minutes
+        with database() as session:
+            found = find_feed(session, feed)
+            question = f"Stop following feed {found.id} ({found.url})?"
+        ask_first(question, yes=yes)
     with database() as session:
         removed = remove_feed(session, feed)
         click.echo(f"stopped following feed {removed.id} ({removed.url})")

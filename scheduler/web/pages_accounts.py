@@ -29,6 +29,7 @@ from scheduler.publishing import post_cards
 from scheduler.render import RenderError
 from scheduler.render.cards import Theme, ThemeError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.confirm import Undo
 from scheduler.web.forms import FieldProblem, FormState, about
 from scheduler.web.pages import not_found, page
 
@@ -87,6 +88,7 @@ def _show(
     notice: str | None = None,
     error: str | None = None,
     form: FormState | None = None,
+    undo: Undo | None = None,
     status_code: int = 200,
 ) -> Response:
     """The account's page; `form`: one of its forms as the admin sent it, with its problem."""
@@ -116,6 +118,7 @@ def _show(
         notice=notice,
         error=error,
         form=form or FormState(""),
+        undo=undo,
     )
 
 
@@ -349,9 +352,9 @@ def pause(
         if paused.publishing
         else ""
     )
-    return _show(
-        request, session, viewer, account, notice=f"Paused: nothing more goes out until it is resumed.{going}"
-    )
+    undo = Undo(f"/accounts/{account.name}/resume", "Undo: resume it")
+    notice = f"Paused: nothing more goes out until it is resumed.{going}"
+    return _show(request, session, viewer, account, notice=notice, undo=undo)
 
 
 @router.post("/accounts/{name}/resume", response_class=HTMLResponse)

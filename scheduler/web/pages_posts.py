@@ -14,6 +14,7 @@ from scheduler.newsroom.posts import get_post, thread_of
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.confirm import ask_first
 from scheduler.web.forms import FieldProblem, FormState
 from scheduler.web.pages import not_found, page
 
@@ -96,9 +97,28 @@ def cancel(
     request: Request,
     post_id: int,
     reason: str = Form(""),
+    confirmed: str = Form(""),
     viewer: Viewer = page_viewer("write"),
     session: Session = DATABASE,
 ) -> Response:
+    """Cancel a post not out yet (its thread with it), once the editor has said yes: it cannot be
+    brought back."""
+    post = find_post(session, post_id)
+    if post is not None and confirmed != "yes":
+        parts = len(thread_of(session, post))
+        return ask_first(
+            request,
+            viewer,
+            question=f"Cancel post {post_id}?",
+            consequence=(
+                f"It will not go out on {post.account.name}"
+                + (f", nor will the {parts - 1} other part(s) of its thread" if parts > 1 else "")
+                + ". A canceled post cannot be brought back: you would schedule it again."
+            ),
+            yes="Yes, cancel the post",
+            back=f"/posts/{post_id}",
+            fields={"reason": reason},
+        )
     return change_post(
         request,
         session,

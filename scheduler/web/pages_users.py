@@ -14,6 +14,7 @@ from scheduler.models import Role, User
 from scheduler.newsroom import users
 from scheduler.newsroom.users import UserError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.confirm import Undo
 from scheduler.web.forms import FieldProblem, FormState, about
 from scheduler.web.pages import not_found, page
 
@@ -29,6 +30,7 @@ def _show(
     error: str | None = None,
     new_token: str | None = None,
     form: FormState | None = None,
+    undo: Undo | None = None,
     status_code: int = 200,
 ) -> Response:
     return page(
@@ -42,6 +44,7 @@ def _show(
         error=error,
         new_token=new_token,
         form=form or FormState("add-user"),
+        undo=undo,
     )
 
 
@@ -82,6 +85,7 @@ def add_user(
 class Done:
     notice: str
     new_token: str | None = None  # shown once
+    undo: Undo | None = None
 
 
 def _on_user(
@@ -100,7 +104,7 @@ def _on_user(
         return _show(request, session, viewer, error=f"Not done: {error}", status_code=422)
     if done is None:
         return RedirectResponse("/users", status_code=303)
-    return _show(request, session, viewer, notice=done.notice, new_token=done.new_token)
+    return _show(request, session, viewer, notice=done.notice, new_token=done.new_token, undo=done.undo)
 
 
 @router.post("/users/{name}/role", response_class=HTMLResponse)
@@ -135,7 +139,12 @@ def new_password(
 def disable(
     request: Request, name: str, viewer: Viewer = page_viewer("admin"), session: Session = DATABASE
 ) -> Response:
-    return _on_user(request, session, viewer, name, lambda user: users.set_disabled(session, user, True))
+    def act(user: User) -> Done:
+        users.set_disabled(session, user, True)
+        undo = Undo(f"/users/{user.name}/enable", f"Undo: enable {user.name} again")
+        return Done(f"{user.name} is disabled: they cannot sign in, and their sessions ended.", undo=undo)
+
+    return _on_user(request, session, viewer, name, act)
 
 
 @router.post("/users/{name}/enable", response_class=HTMLResponse)

@@ -148,9 +148,11 @@ def test_feeds_add_list_poll_and_remove_through_the_command(
     assert "metro,outbox" in listing and "10 min" in listing
     assert counts(initialised) == (1, 2)
 
-    removed = run("feeds", "remove", http_server.url("/feed.xml"))
+    asked = run("feeds", "remove", http_server.url("/feed.xml"))
+    assert asked.returncode == 1 and "Stop following feed 1 (" in asked.stderr, "asked; no answer is no"
+    removed = run("feeds", "remove", http_server.url("/feed.xml"), "--yes")
     assert removed.returncode == 0 and "stopped following feed 1" in removed.stdout
-    assert run("feeds", "remove", "1").returncode == 1
+    assert run("feeds", "remove", "1", "--yes").returncode == 1
     assert counts(initialised) == (1, 2)
 
 

@@ -483,7 +483,13 @@ def test_cli_articles_update_withdraw_and_embargo(cli: str) -> None:
     assert "held until 2029-12-31 09:00 UTC" in held.stdout and "held: post 1" in held.stdout
     lifted = run("articles", "embargo", "1", "--lift")
     assert lifted.returncode == 0 and "embargo lifted" in lifted.stdout
-    withdrawn = run("articles", "withdraw", "1", "--reason", "wrong date")
+    kept = run("articles", "withdraw", "1", "--reason", "wrong date", input="n\n")
+    assert kept.returncode == 1 and "This cannot be undone." in kept.stderr
+    assert "nothing done (answer y to go ahead, or give --yes)" in kept.stderr
+    with db.session_scope(cli) as session:
+        assert session.scalars(select(Post)).one().state == PostState.SCHEDULED
+    assert run("articles", "withdraw", "1", "--reason", "x").returncode == 1, "no answer is no"
+    withdrawn = run("articles", "withdraw", "1", "--reason", "wrong date", input="y\n")
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "article 1 withdrawn: wrong date" in withdrawn.stdout and "canceled: post 1" in withdrawn.stdout
     with db.session_scope(cli) as session:

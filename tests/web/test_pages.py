@@ -54,10 +54,18 @@ def test_the_article_is_scheduled_from_its_page_and_the_post_page_shows_it(
         [post] = session.scalars(select(Post))
         editor = users.find_user(session, "editor")
         assert post.step == "quote" and post.created_by_id == editor.id and post.state == PostState.SCHEDULED
-    # The editor made it: they may cancel it, with a reason.
+    # The editor made it: they may cancel it, with a reason, once they have said yes.
+    asked = site.post(
+        f"/posts/{post.id}/cancel", data={"reason": "wrong day", CSRF_FIELD: csrf_of(post_page.text)}
+    )
+    assert asked.status_code == 200 and f"Cancel post {post.id}?" in asked.text
+    assert "A canceled post cannot be brought back" in asked.text
+    with db.session_scope(database_url) as session:
+        assert session.get_one(Post, post.id).state == PostState.SCHEDULED, "nothing done before the yes"
+    assert '<input type="hidden" name="reason" value="wrong day">' in asked.text
     cancel = site.post(
         f"/posts/{post.id}/cancel",
-        data={"reason": "wrong day", CSRF_FIELD: csrf_of(post_page.text)},
+        data={"reason": "wrong day", "confirmed": "yes", CSRF_FIELD: csrf_of(asked.text)},
         follow_redirects=False,
     )
     assert cancel.status_code == 303
