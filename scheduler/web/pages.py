@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,14 +30,11 @@ templates.env.globals["csrf_token"] = csrf_token
 templates.env.filters["local"] = lambda when, tz_name: format_local(when, zone(tz_name)) if when else ""
 # The time of day in the account's zone, and a time as the forms take it back (YYYY-MM-DD HH:MM).
 templates.env.filters["clock"] = lambda when, tz_name: when.astimezone(zone(tz_name)).strftime("%H:%M")
-templates.env.filters["week_of"] = lambda when, tz_name: _monday(when.astimezone(zone(tz_name)).date())
+# A day of the week a time falls in, for the calendar's ?week= (which finds that week's first day).
+templates.env.filters["week_of"] = lambda when, tz_name: when.astimezone(zone(tz_name)).date().isoformat()
 templates.env.filters["local_input"] = lambda when, tz_name: (
     when.astimezone(zone(tz_name)).strftime("%Y-%m-%d %H:%M") if when else ""
 )
-
-
-def _monday(day: date) -> str:
-    return (day - timedelta(days=day.weekday())).isoformat()
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])

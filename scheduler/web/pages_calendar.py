@@ -18,6 +18,7 @@ from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time,
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
 from scheduler.web.pages_posts import change_post, find_post
+from scheduler.web.week import first_weekday, week_start
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -28,23 +29,19 @@ class Day:
     entries: list[account_calendar.Entry]
 
 
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def week_of(session: Session, account: Account, monday: date) -> list[Day]:
-    """The account's slots and posts on the seven local days from `monday`."""
-    start = account_calendar.local_day_start(monday, account.timezone)
-    end = account_calendar.local_day_start(monday + timedelta(days=7), account.timezone)
+def week_of(session: Session, account: Account, first_day: date) -> list[Day]:
+    """The account's slots and posts on the seven local days from `first_day`."""
+    start = account_calendar.local_day_start(first_day, account.timezone)
+    end = account_calendar.local_day_start(first_day + timedelta(days=7), account.timezone)
     entries = account_calendar.coming(session, account, start=start, end=end)
     tz = zone(account.timezone)
-    days = [Day(monday + timedelta(days=n), []) for n in range(7)]
+    days = [Day(first_day + timedelta(days=n), []) for n in range(7)]
     for entry in entries:
-        days[(entry.at.astimezone(tz).date() - monday).days].entries.append(entry)
+        days[(entry.at.astimezone(tz).date() - first_day).days].entries.append(entry)
     return days
 
 
-def _read_week(text: str, today: date, now: datetime) -> date:
+def _read_week(text: str, today: date, now: datetime, first_weekday: int) -> date:
     """The week asked for, kept within the planning horizon either way (the calendar past it is not
     planned, and near year 1 or 9999 its arithmetic leaves datetime's range)."""
     try:
@@ -53,7 +50,7 @@ def _read_week(text: str, today: date, now: datetime) -> date:
         asked = today
     last = horizon_end(now).date()
     first = last - timedelta(days=2 * 366 * HORIZON_YEARS)
-    return week_start(min(max(asked, first), last))
+    return week_start(min(max(asked, first), last), first_weekday)
 
 
 @router.get("/calendar", response_class=HTMLResponse)
@@ -86,7 +83,9 @@ def calendar(
         )
     chosen = chosen or accounts[0]
     now = utcnow()
-    monday = _read_week(week, now.astimezone(zone(chosen.timezone)).date(), now)
+    # The week begins where the reader's locale begins it (Sunday in the US, Monday in Europe).
+    begins = first_weekday(request.headers.get("accept-language"))
+    monday = _read_week(week, now.astimezone(zone(chosen.timezone)).date(), now, begins)
     days = week_of(session, chosen, monday)
     free = [
         e.at for day in days for e in day.entries if e.post is None and e.ruled_out is None and e.at > now

@@ -57,3 +57,27 @@ def test_a_refused_schedule_form_keeps_every_field_and_shows_the_problem_beside_
     at.fill("2031-06-01 09:00")
     page.get_by_role("button", name="Schedule").click()
     expect(page.locator("h1")).to_contain_text("Post")
+
+
+def test_on_a_phone_a_state_is_never_broken_and_a_placeholder_never_looks_typed(
+    site: str,  # noqa: F811
+    browser: Browser,  # noqa: F811
+) -> None:
+    page = browser.new_page(viewport={"width": 320, "height": 700})
+    sign_in(page, site, "ada")
+    page.goto(f"{site}/articles")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    page.get_by_label("Account", exact=True).select_option("masto")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("h1")).to_contain_text("scheduled")
+    for path in ("/articles", page.url.removeprefix(site), "/calendar?account=masto"):
+        page.goto(f"{site}{path}")
+        for label in page.locator(".state").all():
+            lines = label.evaluate("e => e.getClientRects().length")
+            assert lines == 1, f"{label.text_content()!r} on {path} is broken over {lines} lines"
+    shot(page, "forms-02-calendar-phone")
+    page.goto(f"{site}/users")
+    label = page.locator("input[name=label]").first
+    assert label.get_attribute("placeholder") == "e.g. cms"
+    assert label.evaluate("e => getComputedStyle(e, '::placeholder').fontStyle") == "italic"
