@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,8 @@ from scheduler.models import utcnow
 from scheduler.newsroom import evergreen, polling, users
 from scheduler.publishing import post_cards
 from scheduler.render.browser import shared_renderer
+
+log = logging.getLogger(__name__)
 
 
 @celery_app.task(name="scheduler.tasks.tick")
@@ -56,6 +59,11 @@ def _close_browser(**_: Any) -> None:
 @celery_app.task(name="scheduler.tasks.publish_post")  # recovery comes from the database, not redelivery
 def publish_post(post_id: int) -> str:
     result = publishing.publish(session_scope, post_id, networks.for_account)
+    if result.outcome is publishing.Outcome.KEY_MISSING:
+        # Fail fast: every post this worker takes would fail the same way. The post waits for a worker
+        # started with the key in use now; this one shuts down (warm) and says why.
+        log.critical("%s; this worker stops taking posts", result.detail)
+        celery_app.control.shutdown(destination=[publish_post.request.hostname])
     if result.outcome is publishing.Outcome.TOO_EARLY and result.due_at is not None:
         publish_post.apply_async((post_id,), eta=result.due_at)
     return result.outcome.value

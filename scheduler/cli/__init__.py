@@ -201,10 +201,23 @@ from scheduler.cli import campaigns as _campaigns  # noqa: E402
 from scheduler.cli import cards as _cards  # noqa: E402
 from scheduler.cli import connect as _connect  # noqa: E402  (registers its commands)
 from scheduler.cli import controls as _controls  # noqa: E402
+from scheduler.cli import doctor as _doctor  # noqa: E402
 from scheduler.cli import editing as _editing  # noqa: E402  (after controls: adds to its `posts` group)
 from scheduler.cli import feeds as _feeds  # noqa: E402
 from scheduler.cli import render as _render  # noqa: E402
 from scheduler.cli import schedule as _schedule  # noqa: E402
 from scheduler.cli import users as _users  # noqa: E402
 
-_ = (_articles, _campaigns, _cards, _connect, _controls, _editing, _feeds, _render, _schedule, _users)
+_ = (
+    _articles,
+    _campaigns,
+    _cards,
+    _connect,
+    _controls,
+    _doctor,
+    _editing,
+    _feeds,
+    _render,
+    _schedule,
+    _users,
+)

@@ -19,7 +19,7 @@ from scheduler.models import Account, AccountStatus
 from scheduler.networks import SECRET_FIELDS, AccountSettings, for_account
 from scheduler.networks.base import AccountCheck
 from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
-from scheduler.networks.vault import reseal, seal, unseal
+from scheduler.networks.vault import VaultError, reseal, seal, sealed_with, unseal
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.accounts import add_account, find_account
 
@@ -187,10 +187,29 @@ def rotate_secrets(session: Session, settings: Settings) -> int:
 
 
 def check_key_for_accounts(session: Session, settings: Settings) -> None:
-    """A clear error now, not a failed post later, when credentialed accounts exist and no key is set."""
+    """A clear error now, not a failed post later, when credentialed accounts exist and no key is set,
+    or when the key set does not open an account's secrets (it is older than a rotation, say)."""
     if settings.secret_key is None and session.scalar(select(Account.id).where(Account.secrets.is_not(None))):
         names = ", ".join(session.scalars(select(Account.name).where(Account.secrets.is_not(None)).limit(5)))
         raise NewsroomError(
             f"accounts with credentials exist ({names}) and SCHEDULER_SECRET_KEY is not set: set the key "
             "their secrets were sealed with"
         )
+    for name, sealed in session.execute(
+        select(Account.name, Account.secrets).where(Account.secrets.is_not(None))
+    ):
+        try:
+            unseal(sealed, secret_key(settings), account=name)
+        except VaultError as error:
+            raise NewsroomError(str(error)) from None
+
+
+def keys_needed(session: Session) -> dict[str, list[str]]:
+    """The key fingerprints the accounts' secrets were sealed with, each with the accounts that need it
+    ("" for secrets sealed before fingerprints were kept)."""
+    needed: dict[str, list[str]] = {}
+    for name, sealed in session.execute(
+        select(Account.name, Account.secrets).where(Account.secrets.is_not(None))
+    ):
+        needed.setdefault(sealed_with(sealed) or "", []).append(name)
+    return needed

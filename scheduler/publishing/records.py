@@ -46,6 +46,8 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"  # the call may or may not have landed: the reconciler will ask the network
     FOUND = "found"
     NOT_FOUND = "not_found"
+    # This worker lacks the key the account's secrets were sealed with: the post waits for one that has it.
+    KEY_MISSING = "key_missing"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from scheduler.networks.base import (
     Permanent,
     Transient,
 )
-from scheduler.networks.vault import VaultError
+from scheduler.networks.vault import KeyMissing, VaultError
 from scheduler.planning import account_calendar
 from scheduler.publishing.outgoing import OUTGOING_COLUMNS, account_settings, outgoing_post
 from scheduler.publishing.records import (
@@ -60,7 +60,11 @@ def publish(
     outgoing, account, token, attempt_id = claim
     if isinstance(account, VaultError):
         # The operator's setup, not the post: retried with backoff, then failed with what to do.
-        return record_failure(sessions, post_id, token, attempt_id, Transient(str(account)), settings)
+        result = record_failure(sessions, post_id, token, attempt_id, Transient(str(account)), settings)
+        if isinstance(account, KeyMissing) and result.outcome is Outcome.RETRY_SCHEDULED:
+            # Another worker, started with the key in use now, takes the retry; this one should stop.
+            return Result(Outcome.KEY_MISSING, due_at=result.due_at, detail=str(account))
+        return result
     if (problem := over_limit(account, outgoing.text)) is not None:
         # Text edited past the limit after it was scheduled: the network would refuse it, so do not send it.
         return record_failure(sessions, post_id, token, attempt_id, Permanent(problem), settings)

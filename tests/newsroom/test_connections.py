@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from scheduler import db
 from scheduler.models import Account
-from scheduler.networks.vault import VaultError, reseal, seal, unseal
+from scheduler.networks.vault import KeyMissing, VaultError, fingerprint, reseal, seal, sealed_with, unseal
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.connections import parse_secrets
 from tests import command
@@ -49,9 +49,21 @@ def test_sealed_secrets_open_only_with_their_key() -> None:
     token = seal({"access_token": TOKEN}, first)
     assert TOKEN not in token
     assert unseal(token, first, account="desk") == {"access_token": TOKEN}
-    with pytest.raises(VaultError, match="do not open with SCHEDULER_SECRET_KEY") as wrong:
-        unseal(token, key(), account="desk")
-    assert TOKEN not in str(wrong.value)
+    other = key()
+    with pytest.raises(KeyMissing) as wrong:
+        unseal(token, other, account="desk")
+    # It names the key the secrets need and the keys this process has, by fingerprint only.
+    assert wrong.value.fingerprint == fingerprint(first) == sealed_with(token)
+    assert str(wrong.value).startswith(
+        f"the secrets of account 'desk' were sealed with key {fingerprint(first)}, which this process "
+        f"does not have (its keys: {fingerprint(other)}): start it with the SCHEDULER_SECRET_KEY in use now"
+    )
+    assert TOKEN not in str(wrong.value) and first not in str(wrong.value)
+    # A value sealed before fingerprints were kept still opens, and still says what to do.
+    bare = token.partition(":")[2]
+    assert unseal(bare, first, account="desk") == {"access_token": TOKEN}
+    with pytest.raises(VaultError, match="do not open with SCHEDULER_SECRET_KEY"):
+        unseal(bare, other, account="desk")
     with pytest.raises(VaultError, match=r"SCHEDULER_SECRET_KEY is not set.*Fernet\.generate_key"):
         seal({"access_token": TOKEN}, None)
     with pytest.raises(VaultError, match="not a Fernet key"):
