@@ -6,8 +6,10 @@ tasks, cli or web (what must be sent is handed back, or the beat tick finds it i
 
 from __future__ import annotations
 
+from scheduler.wording import Worded
 
-class NewsroomError(ValueError):
+
+class NewsroomError(Worded, ValueError):
     """A request that cannot be carried out; the message says what to do instead.
 
     `field` names what the request got wrong, in the domain's words ("account", "step", "card",

@@ -62,15 +62,15 @@ def find_account(session: Session, name: str | None) -> Account:
         if account is None:
             known = ", ".join(a.name for a in list_accounts(session)) or "none yet"
             raise NewsroomError(
-                f"no account named {name!r} (accounts: {known}); add it with `scheduler accounts add`"
+                f"no account named {name!r} (accounts: {known}); «add it with `scheduler accounts add`»"
             )
         return account
     accounts = list_accounts(session)
     if len(accounts) == 1:
         return accounts[0]
     if not accounts:
-        raise NewsroomError("there are no accounts yet: run `scheduler init` or `scheduler accounts add`")
-    raise NewsroomError(f"say which account with --account: one of {', '.join(a.name for a in accounts)}")
+        raise NewsroomError("there are no accounts yet: «run `scheduler init` or `scheduler accounts add`»")
+    raise NewsroomError(f"say which account with «--account»: one of {', '.join(a.name for a in accounts)}")
 
 
 def account_view(account: Account) -> AccountView:

@@ -21,6 +21,7 @@ from scheduler.planning.wallclock import parse_time, zone
 from scheduler.publishing import post_cards
 from scheduler.render.cards import CardSize
 from scheduler.render.posts import RenderedPost, own_text, render_post
+from scheduler.wording import marked
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class When:
 def due_time(session: Session, when: When, account: Account, *, now: datetime) -> datetime:
     """The UTC instant for `when` in the account's zone; a past time needs an explicit `now`."""
     if sum((bool(when.at), when.now, when.queue)) > 1:
-        raise NewsroomError("give one of --at TIME, --now or --queue, not several", field="at")
+        raise NewsroomError("give one of «--at TIME», «--now» or «--queue», not several", field="at")
     if when.now:
         check_budget(session, account, now)
         return now
@@ -43,18 +44,19 @@ def due_time(session: Session, when: When, account: Account, *, now: datetime) -
         return next_slot(session, account, after=now)
     if not when.at:
         raise NewsroomError(
-            f"say when to post: --at 'YYYY-MM-DD HH:MM' (in {account.timezone}, the account's zone), "
-            "--queue for the next free slot, or --now",
+            f"say when to post: «--at 'YYYY-MM-DD HH:MM'» (in {account.timezone}, the account's zone), "
+            "«--queue» for the next free slot, or «--now»",
             field="at",
         )
     tz = zone(account.timezone)
     try:
         due = parse_time(when.at, tz)
     except PlanningError as error:
-        raise NewsroomError(str(error), field="at") from None
+        raise NewsroomError(marked(error), field="at") from None
     if due < now:
         raise NewsroomError(
-            f"{when.at} ({account.timezone}) has already passed; give a later time, or --now to post at once",
+            f"{when.at} ({account.timezone}) has already passed; give a later time, "
+            "or «--now» to post at once",
             field="at",
         )
     check_budget(session, account, due)
@@ -66,7 +68,7 @@ def check_budget(session: Session, account: Account, at: datetime) -> None:
     try:
         account_calendar.check_time(session, account, at)
     except PlanningError as error:  # the budget, or past the planning horizon
-        raise NewsroomError(str(error)) from None
+        raise NewsroomError(marked(error)) from None
 
 
 def next_slot(session: Session, account: Account, *, after: datetime) -> datetime:
@@ -143,7 +145,7 @@ def schedule_post(
     if card == "quote" and (quote or post_cards.best_quote(article)) is None:
         raise NewsroomError(
             f"article {article.id} ({article.title!r}) has no pull quote with a known speaker for a quote "
-            "card; use the headline card (--card headline)",
+            "card; use the headline card («--card headline»)",
             field="card",
         )
     if text is not None:

@@ -5,6 +5,8 @@ read the database say so); imports render, networks, articles and the frame, nev
 
 from __future__ import annotations
 
+from scheduler.wording import Worded
 
-class PlanningError(ValueError):
+
+class PlanningError(Worded, ValueError):
     """A time or zone that cannot be used; the message says what to give instead."""

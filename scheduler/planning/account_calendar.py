@@ -115,8 +115,8 @@ def next_slot(
     budget = budget_of(account)
     raise PlanningError(
         f"every posting slot of the next {horizon_days} days is taken or ruled out by the budget "
-        f"({budget.describe()}); add slots (`scheduler accounts slots {account.name} --set …`), give an "
-        f"exact time, or change the budget (`scheduler accounts budget {account.name}`)"
+        f"({budget.describe()}); add slots («`scheduler accounts slots {account.name} --set …`»), give an "
+        f"exact time, or change the budget («`scheduler accounts budget {account.name}`»)"
     )
 
 

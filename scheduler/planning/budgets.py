@@ -107,7 +107,7 @@ class Breach:
         """The error an editor reads: what conflicts, the budget, and what to do."""
         local = self.at.astimezone(tz)
         where = f"{local:%Y-%m-%d %H:%M} ({tz.key})"
-        change = f"change the budget with `scheduler accounts budget {account_name}`"
+        change = f"change the budget with «`scheduler accounts budget {account_name}`»"
         if self.other_at is None:
             return (
                 f"{where}: the account already has {self.day_count} post{'s' if self.day_count != 1 else ''} "

@@ -24,6 +24,8 @@ from scheduler.newsroom import NewsroomError, accounts, controls
 from scheduler.newsroom.accounts import find_account
 from scheduler.planning.wallclock import TooFarAhead, check_within_horizon
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
+from scheduler.web.words import api_words
+from scheduler.wording import worded
 
 
 def known_query_parameters(request: Request) -> None:
@@ -149,7 +151,7 @@ def account_named(session: Session, name: str) -> Account:
     try:
         return find_account(session, name)
     except NewsroomError as error:
-        raise HTTPException(404, str(error)) from None
+        raise HTTPException(404, worded(error, api_words)) from None
 
 
 @router.get("/me", tags=["users"])

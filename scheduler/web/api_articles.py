@@ -19,6 +19,8 @@ from scheduler.newsroom import articles
 from scheduler.newsroom.articles import find_stored, list_article_posts, store_article
 from scheduler.web.api import MAX_ID, NO_NUL, PostOut, known_query_parameters
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
+from scheduler.web.words import api_words
+from scheduler.wording import worded
 
 router = APIRouter(
     prefix="/api/v1/articles", tags=["articles"], dependencies=[Depends(known_query_parameters)]
@@ -130,7 +132,7 @@ def add_article(
                 body.text or "", max_bytes=settings.max_article_bytes, canonical_url=body.canonical_url
             )
     except ArticleError as error:
-        raise HTTPException(422, str(error)) from None
+        raise HTTPException(422, worded(error, api_words)) from None
     before = find_stored(session, parsed)
     article = before or store_article(session, parsed, source="api")
     if before is not None:

@@ -16,6 +16,8 @@ from scheduler.newsroom.posts import When, due_time, get_post, schedule_post, th
 from scheduler.render import RenderError
 from scheduler.web.api import MAX_ID, NO_NUL, PostId, PostOut, UtcTime, account_named, known_query_parameters
 from scheduler.web.auth import DATABASE, Viewer, api_viewer
+from scheduler.web.words import api_words
+from scheduler.wording import worded
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(known_query_parameters)])
 
@@ -98,7 +100,7 @@ def _post(session: Session, post_id: int) -> Post:
     try:
         return get_post(session, post_id)
     except NewsroomError as error:
-        raise HTTPException(404, str(error)) from None
+        raise HTTPException(404, worded(error, api_words)) from None
 
 
 @router.get("/posts", tags=["posts"], responses={404: {"description": "no such account"}})
@@ -171,7 +173,7 @@ def create_post(
             for part in thread:
                 part.created_by_id = viewer.id
     except (NewsroomError, RenderError) as error:
-        raise HTTPException(422, str(error)) from None
+        raise HTTPException(422, worded(error, api_words)) from None
     return CreatedPost(post=PostOut.of(post), parts=len(thread))
 
 
@@ -225,7 +227,7 @@ def reschedule_post(
     try:
         return _changed(editing.reschedule(session, post_id, body.at, now=utcnow()))
     except NewsroomError as error:
-        raise HTTPException(422, str(error)) from None
+        raise HTTPException(422, worded(error, api_words)) from None
 
 
 @router.post("/posts/{post_id}/cancel", tags=["posts"], responses={**NO_POST, **NOT_DONE})

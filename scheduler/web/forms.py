@@ -18,6 +18,8 @@ from scheduler.newsroom.users import UserError
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
 from scheduler.render.cards import ThemeError
+from scheduler.web.words import page_words
+from scheduler.wording import worded
 
 REFUSALS: tuple[type[Exception], ...] = (
     NewsroomError,
@@ -51,7 +53,7 @@ def about(
     except refusals as error:
         named = getattr(error, "field", None)
         chosen = (fields or {}).get(named, named) if named else None
-        raise FieldProblem(chosen or name, str(error)) from None
+        raise FieldProblem(chosen or name, worded(error, page_words)) from None
 
 
 @dataclass

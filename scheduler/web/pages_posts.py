@@ -17,6 +17,8 @@ from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import ask_first
 from scheduler.web.forms import FieldProblem, FormState
 from scheduler.web.pages import not_found, page
+from scheduler.web.words import page_words
+from scheduler.wording import worded
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -178,9 +180,10 @@ def change_post(
                 raise _NotDone(changed)
     except (NewsroomError, PlanningError, RenderError) as error:
         session.expire_all()
+        said = worded(error, page_words)
         if field is None:
-            return show(request, session, viewer, post, status_code=422, notice=f"Not done: {error}")
-        refused = FormState.refused("post", sent or {}, FieldProblem(field, f"Not done: {error}"))
+            return show(request, session, viewer, post, status_code=422, notice=f"Not done: {said}")
+        refused = FormState.refused("post", sent or {}, FieldProblem(field, f"Not done: {said}"))
         return show(request, session, viewer, post, status_code=422, form=refused)
     except _NotDone as not_done:
         return _after(request, session, viewer, post_id, False, not_done.changed.why_not)

@@ -198,7 +198,11 @@ def test_refusals_say_what_is_wrong(api: TestClient, editor: dict[str, str], dat
     status, detail = post(account="outbox", now=True, at="2031-01-01T09:00:00Z")
     assert status == 422 and "give `at` or `now`, not both" in detail
     status, detail = post(account="outbox", at="2020-01-01T09:00:00Z")
-    assert status == 422 and "has already passed" in detail
+    # In the API's words (a JSON member), not the CLI's (a flag).
+    assert status == 422 and 'has already passed; give a later time, or "now": true to post at once' in detail
+    assert "--" not in detail
+    status, detail = post(account="nobody")
+    assert status in (404, 422) and "an admin adds it in the web app" in detail and "scheduler" not in detail
     status, detail = post(account="outbox", at="2031-01-01T09:00:00")
     assert status == 422  # no offset: the API does not guess a zone
     with db.session_scope(database_url) as session:

@@ -156,3 +156,14 @@ def test_a_time_the_clocks_skip_is_told_on_the_post_page_once(site: TestClient) 
     )
     assert told in html.unescape(shown)
     assert told not in html.unescape(site.get(scheduled.headers["location"]).text), "said once"
+
+
+def test_a_refusal_on_a_page_speaks_of_its_fields_not_the_clis_flags(site: TestClient) -> None:
+    sign_in(site, "editor")
+    location = add_reference(site)
+    token = csrf_of(site.get(location).text)
+    sent = {"account": "masto", "step": "announce", "when": "at", "at": "2020-01-01 09:00", CSRF_FIELD: token}
+    said = refused_beside(site.post(f"{location}/posts", data=sent).text, "at")
+    assert said.endswith("has already passed; give a later time, or “now (share it at once)” to post at once")
+    for page in (site.get(location).text, site.post(f"{location}/posts", data=sent).text):
+        assert "--now" not in page and "--queue" not in page and "scheduler accounts" not in page
