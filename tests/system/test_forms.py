@@ -3,6 +3,8 @@ problem beside its field and in a summary at the top that links to it, the field
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -81,3 +83,56 @@ def test_on_a_phone_a_state_is_never_broken_and_a_placeholder_never_looks_typed(
     label = page.locator("input[name=label]").first
     assert label.get_attribute("placeholder") == "e.g. cms"
     assert label.evaluate("e => getComputedStyle(e, '::placeholder').fontStyle") == "italic"
+
+
+def test_each_refused_form_and_each_question_shown_for_review(
+    site: str,  # noqa: F811
+    browser: Browser,  # noqa: F811
+) -> None:
+    """Screenshots in var/screenshots/ of the pages this work changed: each refusal in view with its
+    field focused, the question before a cancel, and the Undo after a pause."""
+    page = browser.new_page(viewport=LAPTOP)
+    sign_in(page, site, "ada")
+    page.goto(f"{site}/articles")
+    page.get_by_label("Its web address").fill("ftp://news.example.com/story")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    expect(page.locator("#url")).to_be_focused()
+    expect(page.locator("#url-error")).to_contain_text("is not an http(s) URL")
+    expect(page.locator("#text")).to_have_value(REFERENCE_ARTICLE.read_text())
+    shot(page, "forms-03-article-refused")
+
+    page.get_by_label("Its web address").fill("https://news.example.com/kardashian")
+    page.get_by_role("button", name="Add the article").click()
+    expect(page.locator("p.notice")).to_contain_text("Added from the pasted text, with the web address")
+    page.get_by_label("Account", exact=True).select_option("masto")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("h1")).to_contain_text("scheduled")
+    post_url = page.url
+
+    page.locator("#post-text").fill("x" * 600)
+    page.get_by_role("button", name="Save the text").click()
+    expect(page.locator("#post-text")).to_be_focused()
+    expect(page.locator("#post-text-error")).to_be_in_viewport()
+    expect(page.locator("#post-text")).to_have_value("x" * 600)
+    shot(page, "forms-04-post-text-refused")
+
+    page.goto(post_url)
+    page.get_by_role("button", name="Cancel the post").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Cancel post \d+\?"))).to_be_visible()
+    shot(page, "forms-05-cancel-asks-first")
+    page.get_by_role("link", name="No, go back").click()
+    expect(page.locator("h1")).to_contain_text("scheduled")
+
+    page.goto(f"{site}/accounts/masto")
+    page.get_by_label("Slots (empty").fill("mon-fri 08:30,25:99")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#slots")).to_be_focused()
+    expect(page.locator("#slots")).to_have_value("mon-fri 08:30,25:99")
+    shot(page, "forms-06-account-schedule-refused")
+    page.goto(f"{site}/accounts/masto")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Undo: resume it")).to_be_visible()
+    shot(page, "forms-07-pause-with-undo")
+    page.get_by_role("button", name="Undo: resume it").click()
+    expect(page.locator("p.notice")).to_contain_text("Resumed")
