@@ -89,10 +89,18 @@ class Done:
 
 
 def _on_user(
-    request: Request, session: Session, viewer: Viewer, name: str, act: Callable[[User], Done | None]
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    name: str,
+    act: Callable[[User], Done | None],
+    *,
+    field: str | None = None,
+    sent: str = "",
 ) -> Response:
     """Do `act` to the named user, all of it or none: the users page with its notice (or, when it
-    has none, a fresh users page), or with why it was not done."""
+    has none, a fresh users page), or with why it was not done: beside the row's `field` (with what
+    was `sent` in it) when the act came from one."""
     user = _user(session, name)
     if user is None:
         return not_found(request, viewer, "user", f"There is no user {name!r}.")
@@ -101,7 +109,11 @@ def _on_user(
             done = act(user)
     except UserError as error:
         session.expire_all()
-        return _show(request, session, viewer, error=f"Not done: {error}", status_code=422)
+        if field is None:
+            return _show(request, session, viewer, error=f"Not done: {error}", status_code=422)
+        where = f"{field}-{user.id}"
+        refused = FormState(f"user-{user.id}", {where: sent}, {where: f"Not done: {error}"})
+        return _show(request, session, viewer, form=refused, status_code=422)
     if done is None:
         return RedirectResponse("/users", status_code=303)
     return _show(request, session, viewer, notice=done.notice, new_token=done.new_token, undo=done.undo)
@@ -116,7 +128,13 @@ def change_role(
     session: Session = DATABASE,
 ) -> Response:
     return _on_user(
-        request, session, viewer, name, lambda user: users.set_role(session, user, users.parse_role(role))
+        request,
+        session,
+        viewer,
+        name,
+        lambda user: users.set_role(session, user, users.parse_role(role)),
+        field="role",
+        sent=role,
     )
 
 
@@ -132,7 +150,7 @@ def new_password(
         users.set_password(session, user, password)
         return Done(f"{user.name} has a new password; their sessions ended.")
 
-    return _on_user(request, session, viewer, name, act)
+    return _on_user(request, session, viewer, name, act, field="password")  # never sent back
 
 
 @router.post("/users/{name}/disable", response_class=HTMLResponse)
@@ -180,7 +198,7 @@ def make_token(
         notice = f"A token for {user.name} labelled {label.strip()!r}: copy it now, it is not shown again."
         return Done(notice, new_token=token)
 
-    response = _on_user(request, session, viewer, name, act)
+    response = _on_user(request, session, viewer, name, act, field="label", sent=label)
     response.headers["cache-control"] = "no-store"
     return response
 

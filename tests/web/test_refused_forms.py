@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from scheduler import db
 from scheduler.models import Post, Quote
+from scheduler.newsroom import users
 from scheduler.web.auth import CSRF_FIELD
 from tests.web.site import add_reference
 from tests.web.test_auth import csrf_of, sign_in
@@ -167,3 +168,18 @@ def test_a_refusal_on_a_page_speaks_of_its_fields_not_the_clis_flags(site: TestC
     assert said.endswith("has already passed; give a later time, or “now (share it at once)” to post at once")
     for page in (site.get(location).text, site.post(f"{location}/posts", data=sent).text):
         assert "--now" not in page and "--queue" not in page and "scheduler accounts" not in page
+
+
+def test_a_refused_change_in_a_users_row_is_shown_in_that_row(site: TestClient, database_url: str) -> None:
+    sign_in(site, "admin")
+    with db.session_scope(database_url) as session:
+        editor_id = users.find_user(session, "editor").id
+    token = csrf_of(site.get("/users").text)
+    refused = site.post("/users/editor/tokens", data={"label": "x" * 150, CSRF_FIELD: token})
+    assert refused.status_code == 422
+    assert "give the token a label of 1 to 100 characters" in refused_beside(
+        refused.text, f"label-{editor_id}"
+    )
+    assert f'value="{"x" * 150}"' in refused.text
+    short = site.post("/users/editor/password", data={"password": "short", CSRF_FIELD: token})
+    assert "the password is too short" in refused_beside(short.text, f"password-{editor_id}")
