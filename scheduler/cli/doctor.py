@@ -39,7 +39,7 @@ def doctor() -> None:
         # This process's settings, not the ones Celery read when it was imported.
         workers = registered_workers(settings.redis_url)
         with celery_app.connection_for_write(settings.redis_url) as connection:
-            replies = celery_app.control.ping(timeout=1.0, connection=connection)
+            replies = celery_app.control.ping(timeout=2.0, connection=connection)
         answering = {name for reply in replies for name in reply}
     except (redis.RedisError, OSError) as error:
         problems.append(f"Redis at {settings.redis_url} does not answer ({error}): no worker can be checked")

@@ -55,7 +55,8 @@ def test_a_worker_with_a_key_older_than_the_rotation_stops_and_says_which_key(
 
     checked = run("doctor", env={"SCHEDULER_SECRET_KEY": new})
     assert checked.returncode == 1
-    assert "worker stale@" in checked.stdout and f"keys {fingerprint(old)}; answering" in checked.stdout
+    # Whether it answers the ping in time is the machine's load; which keys it has is not.
+    assert "worker stale@" in checked.stdout and f"keys {fingerprint(old)}; " in checked.stdout
     assert f"lacks key {fingerprint(new)}, which desk0 need(s): restart it with the SCHEDULER_SECRET_KEY" in (
         checked.stderr
     )
