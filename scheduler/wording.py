@@ -9,7 +9,7 @@ a JSON member. An option a face has no words for reads as the CLI's.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 MARK = re.compile(r"«([^«»]+)»")
 
@@ -19,10 +19,9 @@ def plain(message: str) -> str:
     return MARK.sub(r"\1", message)
 
 
-def worded(error: BaseException | str, terms: Mapping[str, str] | Callable[[str], str]) -> str:
-    """The error's message with each marked option in `terms`' words (the CLI's where it has none)."""
+def worded(error: BaseException | str, words: Callable[[str], str]) -> str:
+    """The error's message with each marked option in a face's `words` (web.words.page_words, say)."""
     message = error if isinstance(error, str) else marked(error)
-    words = terms if callable(terms) else (lambda option: terms.get(option, option))
     return MARK.sub(lambda found: words(found[1]), message)
 
 

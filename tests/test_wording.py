@@ -16,7 +16,7 @@ def test_each_face_words_the_same_error_its_own_way() -> None:
     assert str(error) == "09:00 has already passed; give a later time, or --now to post at once"
     assert worded(error, page_words).endswith("or “now (share it at once)” to post at once")
     assert worded(error, api_words).endswith('or "now": true to post at once')
-    assert worded(error, {}) == str(error)
+    assert worded(error, lambda option: option) == str(error)
     assert marked(NewsroomError(marked(error))) == marked(error), "marks survive a conversion"
 
 

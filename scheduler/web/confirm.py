@@ -27,10 +27,6 @@ class Undo:
     label: str
 
 
-def confirmed(request_form: Mapping[str, object]) -> bool:
-    return request_form.get(CONFIRMED) == "yes"
-
-
 def ask_first(
     request: Request,
     viewer: Viewer,

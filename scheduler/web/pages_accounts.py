@@ -61,7 +61,6 @@ def _show_list(
     session: Session,
     viewer: Viewer,
     *,
-    error: str | None = None,
     status_code: int = 200,
     form: FormState | None = None,
 ) -> Response:
@@ -74,7 +73,6 @@ def _show_list(
         networks=NETWORKS,
         secret_fields=SECRET_FIELDS,
         now=utcnow(),
-        error=error,
         form=form or FormState("connect"),
     )
 
@@ -86,7 +84,6 @@ def _show(
     account: Account,
     *,
     notice: str | None = None,
-    error: str | None = None,
     form: FormState | None = None,
     undo: Undo | None = None,
     status_code: int = 200,
@@ -116,7 +113,6 @@ def _show(
         secret_fields=SECRET_FIELDS[account.network],
         has_secrets=account.secrets is not None,
         notice=notice,
-        error=error,
         form=form or FormState(""),
         undo=undo,
     )

@@ -152,10 +152,8 @@ async def add_article(
         )
         return RedirectResponse(f"/articles/{before.id}", status_code=303)
     article = store_article(session, parsed, source="web")
-    given = (
-        f", with the web address {address} (kept as its address, not fetched)" if came_from != "page" else ""
-    )
-    request.session["notice"] = f"{ADDED[came_from]}{given if address else ''}."
+    kept = f", with the web address {address} (kept as its address, not fetched)"
+    request.session["notice"] = f"{ADDED[came_from]}{kept if address and came_from != 'page' else ''}."
     return RedirectResponse(f"/articles/{article.id}", status_code=303)
 
 
@@ -230,14 +228,13 @@ def _show(
     article: Article,
     *,
     picked: Quote | None = None,
-    error: str | None = None,
     notice: str | None = None,
     form: FormState | None = None,
     quote_form: tuple[int, FormState] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The article's page (with the quote the editor picked), with `error` above it when a form of it
-    was refused, or the schedule `form` as the editor sent it with its problems."""
+    """The article's page (with the quote the editor picked), with the schedule `form` or a quote's
+    (`quote_form`) as the editor sent it, with its problem, when it was refused."""
     posts, _ = list_article_posts(session, article.id)
     return page(
         request,
@@ -251,7 +248,6 @@ def _show(
         accounts=list_accounts(session),
         steps=STEPS,
         cards=card_template_names(request.app.state.settings.templates_dir),
-        error=error,
         notice=notice,
         form=form or FormState("schedule"),
         quote_forms=dict([quote_form] if quote_form else []),
@@ -343,8 +339,9 @@ def edit_quote(
     article = _article(session, article_id)
     if article is None:
         return _no_article(request, viewer, article_id)
+    words, who = f"quote-text-{quote_id}", f"quote-speaker-{quote_id}"
     try:
-        with session.begin_nested():
+        with session.begin_nested(), about(words, fields={"speaker": who}):
             quotes.edit_quote(
                 session,
                 article,
@@ -353,12 +350,9 @@ def edit_quote(
                 speaker=speaker,
                 templates_dir=request.app.state.settings.templates_dir,
             )
-    except (NewsroomError, RenderError) as error:
+    except FieldProblem as problem:
         session.expire_all()
-        named = getattr(error, "field", None)
-        where = f"quote-speaker-{quote_id}" if named == "speaker" else f"quote-text-{quote_id}"
-        sent = {f"quote-text-{quote_id}": text, f"quote-speaker-{quote_id}": speaker}
-        refused = FormState(f"quote-{quote_id}", sent, {where: str(error)})
+        refused = FormState.refused(f"quote-{quote_id}", {words: text, who: speaker}, problem)
         return _show(request, session, viewer, article, quote_form=(quote_id, refused), status_code=422)
     return RedirectResponse(f"/articles/{article_id}?quote={quote_id}#quotes-heading", status_code=303)
 

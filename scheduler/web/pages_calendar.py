@@ -17,7 +17,7 @@ from scheduler.planning import PlanningError, account_calendar
 from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time, time_note, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
-from scheduler.web.pages_posts import change_post, find_post
+from scheduler.web.pages_posts import change_post
 from scheduler.web.week import first_weekday, week_start
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -119,8 +119,6 @@ def reschedule(
     session: Session = DATABASE,
 ) -> Response:
     """Move a draft or scheduled post (with its thread) to `at`, read in its account's zone."""
-    found = find_post(session, post_id)
-    note = time_note(at, zone(found.account.timezone)) if found is not None else None
     return change_post(
         request,
         session,
@@ -131,8 +129,14 @@ def reschedule(
         then=local_path(back, f"/posts/{post_id}"),
         field="at",
         sent={"at": at},
-        told=f"The time: {note}." if note else None,
+        told=lambda post: _moved_to(at, post.account),
     )
+
+
+def _moved_to(text: str, account: Account) -> str | None:
+    """What the editor is told when the time they gave does not exist, or happens twice, in the zone."""
+    note = time_note(text, zone(account.timezone))
+    return f"The time: {note}." if note else None
 
 
 def _moment(text: str, account: Account) -> datetime:

@@ -105,8 +105,7 @@ def cancel(
 ) -> Response:
     """Cancel a post not out yet (its thread with it), once the editor has said yes: it cannot be
     brought back."""
-    post = find_post(session, post_id)
-    if post is not None and confirmed != "yes":
+    if confirmed != "yes" and (post := find_post(session, post_id)) is not None:
         parts = len(thread_of(session, post))
         return ask_first(
             request,
@@ -162,11 +161,12 @@ def change_post(
     then: str | None = None,
     field: str | None = None,
     sent: dict[str, str] | None = None,
-    told: str | None = None,
+    told: Callable[[Post], str | None] | None = None,
 ) -> Response:
     """An editor's change to a post they may change: all of it or none; then the post's page (or
     `then`), or the post's page again with why it was not done: beside the `field` of the form, with
-    what the editor `sent` in it, when the change came from one."""
+    what the editor `sent` in it, when the change came from one. `told`: what the next page says once
+    about the change done (the time a move became), from the post."""
     post = find_post(session, post_id)
     if post is None:
         return no_post(request, viewer, post_id)
@@ -187,8 +187,8 @@ def change_post(
         return show(request, session, viewer, post, status_code=422, form=refused)
     except _NotDone as not_done:
         return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
-    if told:
-        request.session["told"] = told  # what the next page says once (the time a move became)
+    if told is not None and (said := told(post)):
+        request.session["told"] = said
     return RedirectResponse(then or f"/posts/{post_id}", status_code=303)
 
 
