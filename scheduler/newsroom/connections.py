@@ -195,21 +195,23 @@ def check_key_for_accounts(session: Session, settings: Settings) -> None:
             f"accounts with credentials exist ({names}) and SCHEDULER_SECRET_KEY is not set: set the key "
             "their secrets were sealed with"
         )
-    for name, sealed in session.execute(
-        select(Account.name, Account.secrets).where(Account.secrets.is_not(None))
-    ):
+    for name, sealed in _sealed(session):
         try:
             unseal(sealed, secret_key(settings), account=name)
         except VaultError as error:
             raise NewsroomError(str(error)) from None
 
 
+def _sealed(session: Session) -> list[tuple[str, str]]:
+    """(name, sealed secrets) of every account that has credentials."""
+    rows = session.execute(select(Account.name, Account.secrets).where(Account.secrets.is_not(None)))
+    return [(name, sealed) for name, sealed in rows]
+
+
 def keys_needed(session: Session) -> dict[str, list[str]]:
     """The key fingerprints the accounts' secrets were sealed with, each with the accounts that need it
     ("" for secrets sealed before fingerprints were kept)."""
     needed: dict[str, list[str]] = {}
-    for name, sealed in session.execute(
-        select(Account.name, Account.secrets).where(Account.secrets.is_not(None))
-    ):
+    for name, sealed in _sealed(session):
         needed.setdefault(sealed_with(sealed) or "", []).append(name)
     return needed
