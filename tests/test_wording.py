@@ -23,5 +23,5 @@ def test_each_face_words_the_same_error_its_own_way() -> None:
 def test_an_account_command_becomes_its_page_or_its_place_in_the_web_app() -> None:
     error = PlanningError("add slots («`scheduler accounts slots ny-x --set …`»)")
     assert str(error) == "add slots (`scheduler accounts slots ny-x --set …`)"
-    assert worded(error, page_words) == "add slots (the slots on the page of ny-x (/accounts/ny-x))"
+    assert worded(error, page_words) == "add slots (“When it posts” on the page of ny-x (/accounts/ny-x))"
     assert "web app" in worded(error, api_words) and "scheduler" not in worded(error, api_words)

@@ -22,6 +22,7 @@ from scheduler.networks.endpoints import InsecureEndpoint, check_endpoint
 from scheduler.networks.vault import VaultError, reseal, seal, sealed_with, unseal
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.accounts import add_account, find_account
+from scheduler.wording import marked
 
 
 def secret_key(settings: Settings) -> str | None:
@@ -199,7 +200,7 @@ def check_key_for_accounts(session: Session, settings: Settings) -> None:
         try:
             unseal(sealed, secret_key(settings), account=name)
         except VaultError as error:
-            raise NewsroomError(str(error)) from None
+            raise NewsroomError(marked(error)) from None
 
 
 def _sealed(session: Session) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from scheduler.planning import PlanningError, account_calendar
 from scheduler.planning.wallclock import format_local, zone
 from scheduler.render import RenderError
 from scheduler.render.posts import own_text
+from scheduler.wording import marked
 
 RETRYABLE = (PostState.FAILED, PostState.SKIPPED)
 # Attempt outcomes that leave it open whether the network took the post.
@@ -53,7 +54,7 @@ def reschedule(session: Session, post_id: int, at: datetime, *, now: datetime) -
     try:
         account_calendar.check_time(session, head.account, at, exclude=head.id)
     except PlanningError as error:  # the budget, or past the planning horizon
-        raise NewsroomError(str(error)) from None
+        raise NewsroomError(marked(error)) from None
     chain = thread_of(session, head)
     if not move_post(session, head.id, EDITABLE, due_at=at, scheduled_for=at):
         return Changed(head.id, False, "changed meanwhile; look at it again")
@@ -73,7 +74,7 @@ def edit_text(session: Session, post_id: int, text: str) -> Changed:
             text, network=head.account.network, max_characters=head.account.options.get("max_characters")
         )
     except RenderError as error:
-        raise NewsroomError(str(error)) from None
+        raise NewsroomError(marked(error)) from None
     chain = thread_of(session, head)
     if len(rendered.parts) != len(chain):
         raise NewsroomError(

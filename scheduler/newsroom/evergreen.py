@@ -28,6 +28,7 @@ from scheduler.planning.campaigns import EVERGREEN, Campaign, CampaignStep, When
 from scheduler.planning.steps import AccountPlan, PlannedStep
 from scheduler.planning.wallclock import slot_instants
 from scheduler.publishing import post_cards
+from scheduler.wording import marked
 
 MAX_AFTER_DAYS = 3650
 # The evergreen "campaign" posts are recorded under: step 1 a quote post, step 2 a plain reshare.
@@ -69,7 +70,7 @@ def set_evergreen(
             try:
                 post_cards.check_card(templates_dir, card, None)
             except post_cards.CardRequestError as error:
-                raise NewsroomError(str(error)) from None
+                raise NewsroomError(marked(error)) from None
         options["evergreen"] = Evergreen(after_days, card).option()
     account.options = options  # a new dict: the JSON column sees the change
     return account

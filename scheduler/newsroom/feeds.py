@@ -15,6 +15,7 @@ from scheduler.config import Settings, get_settings
 from scheduler.models import Feed, FeedItem, utcnow
 from scheduler.newsroom.accounts import find_account
 from scheduler.planning.campaigns import CampaignError, load_campaign
+from scheduler.wording import marked
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -61,7 +62,7 @@ def check_campaign(campaign: str | None) -> None:
         try:
             load_campaign(get_settings().templates_dir, campaign)
         except CampaignError as error:
-            raise newsroom.NewsroomError(str(error)) from None
+            raise newsroom.NewsroomError(marked(error)) from None
 
 
 def check_feed(url: str, *, policy: FetchPolicy) -> str:

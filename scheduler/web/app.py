@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler import db
 from scheduler.config import Settings, get_settings
@@ -21,9 +20,11 @@ from scheduler.newsroom import users
 from scheduler.web import (
     api,
     api_articles,
+    api_calendar,
     api_posts,
     pages,
     pages_accounts,
+    pages_agenda,
     pages_articles,
     pages_calendar,
     pages_cards,
@@ -39,22 +40,13 @@ from scheduler.web.auth import (
     WebConfigError,
     session_key,
 )
+from scheduler.web.headers import SecurityHeaders
 from scheduler.web.limits import RequestLimits
 from scheduler.web.problems import safe_problems
 
 __all__ = ["WebConfigError", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
-# No script or style from elsewhere, no framing, no inline script: the pages need none.
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
-    ),
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "same-origin",
-}
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
@@ -101,6 +93,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_articles.router)
     app.include_router(pages_posts.router)
     app.include_router(pages_calendar.router)
+    app.include_router(pages_agenda.router)
     app.include_router(pages_cards.router)
     app.include_router(pages_accounts.router)
     app.include_router(pages_templates.router)
@@ -108,6 +101,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(api.router)
     app.include_router(api_posts.router)
     app.include_router(api_articles.router)
+    app.include_router(api_calendar.router)
 
     @app.exception_handler(SignInNeeded)
     def _sign_in_first(request: Request, _: SignInNeeded) -> Response:
@@ -159,27 +153,3 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         )
 
     return app
-
-
-class SecurityHeaders:
-    """SECURITY_HEADERS on every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
-                    if name.encode() not in present:
-                        headers.append((name.encode(), value.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)

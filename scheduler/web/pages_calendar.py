@@ -53,7 +53,7 @@ def _read_week(text: str, today: date, now: datetime, first_weekday: int) -> dat
     return week_start(min(max(asked, first), last), first_weekday)
 
 
-@router.get("/calendar", response_class=HTMLResponse)
+@router.get("/calendar/week", response_class=HTMLResponse)
 def calendar(
     request: Request,
     account: str = "",

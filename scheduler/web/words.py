@@ -35,7 +35,8 @@ API_TERMS = {
 def page_words(option: str) -> str:
     command = ACCOUNT_COMMAND.fullmatch(option)
     if command:
-        return f"the {command['what']} on the page of {command['name']} (/accounts/{command['name']})"
+        # Both are set in the account page's section "When it posts" (an admin's).
+        return f"“When it posts” on the page of {command['name']} (/accounts/{command['name']})"
     return PAGE_TERMS.get(option, option)
 
 

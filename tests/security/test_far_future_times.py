@@ -71,5 +71,5 @@ def test_the_calendar_page_refuses_a_far_time_and_shows_a_far_week(site: TestCli
     far = site.post(f"/posts/{post_id}/reschedule", data={"at": "9999-12-31 23:59", CSRF_FIELD: token})
     assert far.status_code == 422 and "more than 10 years ahead" in far.text
     for week in ("9999-12-27", "0001-01-01"):
-        page = site.get("/calendar", params={"account": "masto", "week": week})
+        page = site.get("/calendar/week", params={"account": "masto", "week": week})
         assert page.status_code == 200, page.text[:300]

@@ -73,7 +73,7 @@ def test_on_a_phone_a_state_is_never_broken_and_a_placeholder_never_looks_typed(
     page.get_by_label("Account", exact=True).select_option("masto")
     page.get_by_role("button", name="Schedule").click()
     expect(page.locator("h1")).to_contain_text("scheduled")
-    for path in ("/articles", page.url.removeprefix(site), "/calendar?account=masto"):
+    for path in ("/articles", page.url.removeprefix(site), "/calendar/week?account=masto"):
         page.goto(f"{site}{path}")
         for label in page.locator(".state").all():
             lines = label.evaluate("e => e.getClientRects().length")

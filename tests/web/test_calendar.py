@@ -50,7 +50,7 @@ def test_the_week_shows_the_post_in_its_slot_and_the_free_slots_around_it(
     sign_in(site, "editor")
     post_id = schedule_quote_post(site)
     due, monday = due_of(database_url, post_id)
-    week = site.get("/calendar", params={"account": "masto", "week": monday})
+    week = site.get("/calendar/week", params={"account": "masto", "week": monday})
     assert week.status_code == 200
     assert "Calendar: masto" in week.text and "Europe/London" in week.text
     assert f'href="/posts/{post_id}"' in week.text
@@ -60,7 +60,7 @@ def test_the_week_shows_the_post_in_its_slot_and_the_free_slots_around_it(
     assert len(re.findall(r'<section class="day"', week.text)) == 7
     assert f"week={monday}" in week.text
     # The week before holds no post of this account.
-    before = site.get("/calendar", params={"account": "masto", "week": "2020-01-06"})
+    before = site.get("/calendar/week", params={"account": "masto", "week": "2020-01-06"})
     assert before.status_code == 200 and f'href="/posts/{post_id}"' not in before.text
 
 
@@ -68,11 +68,11 @@ def test_an_editor_moves_their_post_to_a_free_slot_of_the_week(site: TestClient,
     sign_in(site, "editor")
     post_id = schedule_quote_post(site)
     due, monday = due_of(database_url, post_id)
-    week = site.get("/calendar", params={"account": "masto", "week": monday})
+    week = site.get("/calendar/week", params={"account": "masto", "week": monday})
     free = re.findall(r'<option value="(\d{4}-\d\d-\d\d \d\d:\d\d)">', week.text)
     assert free and due not in free
     target = free[-1]
-    back = f"/calendar?account=masto&week={monday}"
+    back = f"/calendar/week?account=masto&week={monday}"
     moved = site.post(
         f"/posts/{post_id}/reschedule",
         data={"at": target, "back": back, CSRF_FIELD: csrf_of(week.text)},
@@ -124,9 +124,9 @@ def test_an_editor_cannot_move_another_editor_s_post_and_a_sent_one_stays(
 
 def test_an_unknown_account_is_a_404_naming_it(site: TestClient, database_url: str) -> None:
     sign_in(site, "approver")
-    missing = site.get("/calendar", params={"account": "nowhere"})
+    missing = site.get("/calendar/week", params={"account": "nowhere"})
     assert missing.status_code == 404 and "no account named &#39;nowhere&#39;" in missing.text
     with db.session_scope(database_url) as session:
         first = list_accounts(session)[0].name
-    default = site.get("/calendar")
+    default = site.get("/calendar/week")
     assert default.status_code == 200 and f"Calendar: {first}" in default.text

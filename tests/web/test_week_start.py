@@ -45,7 +45,9 @@ def test_the_calendar_begins_its_week_on_the_readers_first_day(site: TestClient)
     sign_in(site, "editor")
     days = {}
     for header in ("en-US", "en-GB"):
-        page = site.get("/calendar?account=masto&week=2031-06-11", headers={"Accept-Language": header}).text
+        page = site.get(
+            "/calendar/week?account=masto&week=2031-06-11", headers={"Accept-Language": header}
+        ).text
         days[header] = re.findall(r'<h2 id="day-\d">(\w+) (\d\d)', page)
     assert days["en-US"][0] == ("Sunday", "08") and days["en-US"][-1] == ("Saturday", "14")
     assert days["en-GB"][0] == ("Monday", "09") and days["en-GB"][-1] == ("Sunday", "15")

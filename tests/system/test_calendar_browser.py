@@ -1,0 +1,182 @@
+"""The calendar across accounts in Debian's Chromium, against `scheduler web`: FullCalendar drawn from our
+static files under the page's own Content-Security-Policy, a post dragged to another day in the month
+view (refused with the reason when it breaks the budget, and sent back; done, then undone), and the
+page's list with its move form when the editor wants the keyboard."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from playwright.sync_api import Browser, Page, expect
+
+from scheduler import db
+from scheduler.models import Post, Role
+from scheduler.newsroom import users
+from scheduler.newsroom.accounts import add_account
+from scheduler.planning.wallclock import zone
+from tests.conftest import REFERENCE_ARTICLE
+from tests.system.test_accessibility import browser  # noqa: F401  (pytest fixture: Debian's Chromium)
+from tests.system.web_stack import PASSWORD, serve_web, shot, sign_in
+
+pytestmark = pytest.mark.integration
+
+ZONE = "America/New_York"
+
+
+@pytest.fixture
+def desk(isolated_settings: Path) -> Iterator[tuple[str, str]]:
+    """`scheduler web` on SQLite with an editor and a Mastodon account that posts at most once a day."""
+    url = f"sqlite:///{isolated_settings / 'calendar.db'}"
+    db.upgrade_schema(url)
+    with db.session_scope(url) as session:
+        users.add_user(session, "ed", Role.EDITOR, PASSWORD)
+        add_account(session, "newsdesk", "outbox", ZONE, {"folder": str(isolated_settings)})
+        add_account(
+            session,
+            "masto",
+            "mastodon",
+            ZONE,
+            {"instance": "https://m.example", "budget": {"max_per_day": 1}, "slots": "mon-sun 23:00,23:30"},
+        )
+    env = {
+        **os.environ,
+        "SCHEDULER_DATABASE_URL": url,
+        "SCHEDULER_VAR_DIR": str(isolated_settings),
+        "SCHEDULER_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    with serve_web(env) as address:
+        yield address, url
+
+
+def queue_quote_post(page: Page, site: str, article: str) -> int:
+    page.goto(f"{site}{article}")
+    page.get_by_label("Account", exact=True).select_option("masto")
+    page.get_by_label("Step", exact=True).select_option("quote")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("h1")).to_contain_text("Post")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def local_day(url: str, post_id: int) -> str:
+    with db.session_scope(url) as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        return post.scheduled_for.astimezone(zone(ZONE)).date().isoformat()
+
+
+def scheduled_for(url: str, post_id: int) -> datetime:
+    with db.session_scope(url) as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        return post.scheduled_for
+
+
+def drag(page: Page, post_id: int, day: str) -> None:
+    """Drag the post's event onto a day of the month view, with the mouse as an editor would."""
+    event = page.locator(f'.fc-event[data-post="{post_id}"]')
+    target = page.locator(f'td.fc-daygrid-day[data-date="{day}"]')
+    start, end = event.bounding_box(), target.bounding_box()
+    assert start and end
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 5, start["y"] + start["height"] / 2 + 5, steps=3)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+def next_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+def test_a_post_is_dragged_in_the_month_view_refused_by_the_budget_then_moved_and_undone(
+    desk: tuple[str, str],
+    browser: Browser,  # noqa: F811
+) -> None:
+    site, url = desk
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text) if message.type == "error" else None)
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+    sign_in(page, site, "ed")
+    page.goto(f"{site}/articles")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    article = page.url.removeprefix(site)
+    first, second = queue_quote_post(page, site, article), queue_quote_post(page, site, article)
+    first_day, second_day = local_day(url, first), local_day(url, second)
+    assert first_day != second_day  # one a day: the queue put the second on a later day
+
+    page.goto(f"{site}/calendar?view=month&day={second_day}&account=masto")
+    moving = page.locator(f'.fc-event[data-post="{second}"]')
+    expect(moving).to_be_visible()
+    expect(page.locator(f'.fc-event[data-post="{first}"]')).to_be_visible()
+    assert page.locator("#calendar-list").is_hidden()  # the list folds under the calendar
+    shot(page, "calendar-month")
+
+    # Onto the first post's day: the budget says one a day, so it is refused and goes back.
+    was = scheduled_for(url, second)
+    drag(page, second, first_day)
+    status = page.locator("#calendar-status")
+    expect(status).to_contain_text("Not moved")
+    expect(status).to_contain_text(re.compile(f"same time as post {first}|the most it posts in a day"))
+    expect(status).to_contain_text("change the budget with “When it posts” on the page of masto")
+    expect(
+        page.locator(f'td.fc-daygrid-day[data-date="{second_day}"] .fc-event[data-post="{second}"]')
+    ).to_be_visible()
+    assert scheduled_for(url, second) == was
+    shot(page, "calendar-refused")
+
+    # To the day after its own: moved, at the same time of day; then undone.
+    target = next_day(second_day)
+    drag(page, second, target)
+    expect(status).to_contain_text(f"Moved post {second}")
+    expect(
+        page.locator(f'td.fc-daygrid-day[data-date="{target}"] .fc-event[data-post="{second}"]')
+    ).to_be_visible()
+    assert local_day(url, second) == target
+    assert scheduled_for(url, second).astimezone(zone(ZONE)).time() == was.astimezone(zone(ZONE)).time()
+    shot(page, "calendar-moved")
+    status.get_by_role("button", name="Undo").click()
+    expect(status).to_contain_text("Undone")
+    expect(
+        page.locator(f'td.fc-daygrid-day[data-date="{second_day}"] .fc-event[data-post="{second}"]')
+    ).to_be_visible()
+    assert scheduled_for(url, second) == was
+    assert not [text for text in blocked if "Content Security Policy" in text], blocked
+    assert not missing, missing
+    context.close()
+
+
+def test_without_a_drag_the_list_s_form_moves_a_post_from_the_keyboard(
+    desk: tuple[str, str],
+    browser: Browser,  # noqa: F811
+) -> None:
+    site, url = desk
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
+    page = context.new_page()
+    sign_in(page, site, "ed")
+    page.goto(f"{site}/articles")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    post = queue_quote_post(page, site, page.url.removeprefix(site))
+    day = local_day(url, post)
+    page.goto(f"{site}/calendar?view=week&day={day}")
+    toggle = page.get_by_role("button", name="Show as a list")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    field = page.get_by_label("Move to")
+    expect(field).to_be_visible()
+    later = f"{next_day(next_day(day))} 15:00"  # off the slots: any time may be given
+    field.fill(later)
+    field.press("Enter")
+    expect(page.locator("h1")).to_have_text("Calendar")
+    assert scheduled_for(url, post).astimezone(zone(ZONE)).strftime("%Y-%m-%d %H:%M") == later
+    context.close()
