@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/cards.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/month_view.py
 
 clean:
 	rm -rf $(VENV) var
