@@ -29,6 +29,7 @@ from scheduler.web import (
     pages_calendar,
     pages_cards,
     pages_posts,
+    pages_queue,
     pages_templates,
     pages_users,
 )
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_posts.router)
     app.include_router(pages_calendar.router)
     app.include_router(pages_agenda.router)
+    app.include_router(pages_queue.router)
     app.include_router(pages_cards.router)
     app.include_router(pages_accounts.router)
     app.include_router(pages_templates.router)

@@ -8,7 +8,7 @@ reverses it, drawn by `_undo.html`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -25,6 +25,7 @@ class Undo:
 
     action: str
     label: str
+    fields: Mapping[str, str] = field(default_factory=dict)  # sent with it (what to give back)
 
 
 def ask_first(

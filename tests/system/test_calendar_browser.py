@@ -180,3 +180,33 @@ def test_without_a_drag_the_list_s_form_moves_a_post_from_the_keyboard(
     expect(page.locator("h1")).to_have_text("Calendar")
     assert scheduled_for(url, post).astimezone(zone(ZONE)).strftime("%Y-%m-%d %H:%M") == later
     context.close()
+
+
+def test_a_post_dragged_to_the_top_of_the_queue_takes_the_first_time(
+    desk: tuple[str, str],
+    browser: Browser,  # noqa: F811
+) -> None:
+    site, url = desk
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
+    page = context.new_page()
+    sign_in(page, site, "ed")
+    page.goto(f"{site}/articles")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    article = page.url.removeprefix(site)
+    posts = [queue_quote_post(page, site, article) for _ in range(3)]
+    times = [scheduled_for(url, post) for post in posts]
+    page.goto(f"{site}/accounts/masto/queue")
+    items = page.locator("ol.queue > li")
+    expect(items).to_have_count(3)
+    page.locator(f'li[data-post="{posts[2]}"]').drag_to(
+        page.locator(f'li[data-post="{posts[0]}"]'), target_position={"x": 20, "y": 5}
+    )
+    expect(page.get_by_role("status")).to_contain_text("New order")
+    expect(items.first).to_have_attribute("data-post", str(posts[2]))
+    assert [scheduled_for(url, post) for post in (posts[2], posts[0], posts[1])] == times
+    shot(page, "queue-reordered")
+    page.get_by_role("button", name="Undo the new order").click()
+    expect(items.first).to_have_attribute("data-post", str(posts[0]))
+    assert [scheduled_for(url, post) for post in posts] == times
+    context.close()
