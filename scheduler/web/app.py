@@ -20,12 +20,14 @@ from scheduler.newsroom import users
 from scheduler.web import (
     api,
     api_articles,
+    api_bulk,
     api_calendar,
     api_posts,
     pages,
     pages_accounts,
     pages_agenda,
     pages_articles,
+    pages_bulk,
     pages_calendar,
     pages_cards,
     pages_posts,
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(pages_articles.router)
+    app.include_router(pages_bulk.router)
     app.include_router(pages_posts.router)
     app.include_router(pages_calendar.router)
     app.include_router(pages_agenda.router)
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_templates.router)
     app.include_router(pages_users.router)
     app.include_router(api.router)
+    app.include_router(api_bulk.router)
     app.include_router(api_posts.router)
     app.include_router(api_articles.router)
     app.include_router(api_calendar.router)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from scheduler import db
 from scheduler.config import Settings, get_settings
 from scheduler.models import ApiToken, PostState, Role, SignInFailure, User, utcnow
-from scheduler.newsroom import users
+from scheduler.newsroom import bulk, users
 from scheduler.newsroom.accounts import ensure_default_account, find_account
 from scheduler.web.app import WebConfigError, create_app
 from scheduler.web.auth import CSRF_FIELD, SESSION_COOKIE
@@ -228,6 +228,7 @@ SAMPLE_BODIES = {
     "/api/v1/posts/{post_id}/reschedule": {"at": "2031-01-01T09:00:00Z"},
     "/api/v1/articles": {"text": "A title\n\nA paragraph of the article, long enough to read."},
     "/api/v1/posts": {"article_id": 1, "account": "outbox"},
+    **{f"/api/v1/posts/bulk/{action}": {"posts": [1], "offset": "+1h"} for action in bulk.Action},
 }
 # The query a GET route cannot do without.
 SAMPLE_QUERIES = {"/api/v1/calendar": {"start": "2031-01-01T00:00:00Z", "end": "2031-01-08T00:00:00Z"}}

@@ -47,7 +47,15 @@ def test_pages_answer_while_a_worker_holds_the_write_lock(client: TestClient, sq
     engine = db.make_engine(sqlite_url)
     with engine.connect() as worker:
         worker.execute(text("UPDATE accounts SET name = name"))  # BEGIN IMMEDIATE: the lock is the worker's
-        for path in ("/", "/accounts", "/articles", "/calendar", "/accounts/outbox"):
+        for path in (
+            "/",
+            "/accounts",
+            "/articles",
+            "/calendar",
+            "/posts",
+            "/accounts/outbox/queue",
+            "/accounts/outbox",
+        ):
             started = time.monotonic()
             answer = client.get(path)
             assert answer.status_code == 200, (path, answer.status_code)
