@@ -285,6 +285,9 @@ class Post(Base):
     external_url: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An approver sent the draft back to its editor (the reason is in its history): it waits for the
+    # editor to resubmit it, not for an approver.
+    rejected_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -310,6 +313,26 @@ class Attempt(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
 
     post: Mapped[Post] = relationship(back_populates="attempts")
+
+
+class PostEvent(Base):
+    """A change to a post (its text, its time, its approval, its state) or a comment on it: who (a user;
+    None for the CLI, a feed, a campaign or the workers), when, and what. Kept on a thread's first part."""
+
+    __tablename__ = "post_events"
+    __table_args__ = (Index("ix_post_events_post_id_at", "post_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # text, time, approved, rejected, resubmitted, canceled, retried, comment
+    kind: Mapped[str] = mapped_column(String(16))
+    # What changed: {"from": …, "to": …} for text and time.
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)  # a comment, or the reason given
+
+    user: Mapped[User | None] = relationship()
 
 
 class User(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.db import embargoed_articles
 from scheduler.models import Account, Article, CardState, Post, PostState, utcnow
-from scheduler.newsroom import NewsroomError
+from scheduler.newsroom import NewsroomError, history
 from scheduler.newsroom.accounts import find_account, list_accounts
 from scheduler.newsroom.posts import get_post, thread_of
 from scheduler.planning import PlanningError
@@ -215,8 +215,11 @@ def _approve_one(session: Session, post: Post, *, now: datetime) -> Approved:
     chain = thread_of(session, head)
     overdue = head.due_at <= now
     due = max(head.due_at, now)
-    if not move_post(session, head.id, (PostState.DRAFT,), state=PostState.SCHEDULED, due_at=due):
+    if not move_post(
+        session, head.id, (PostState.DRAFT,), state=PostState.SCHEDULED, due_at=due, rejected_at=None
+    ):
         return Approved(post.id, False, head.due_at, why_not="changed meanwhile; look at it again")
+    history.record(session, head.id, "approved")
     for reply in chain[1:]:
         move_post(
             session, reply.id, (PostState.DRAFT,), state=PostState.SCHEDULED, due_at=max(reply.due_at, now)

@@ -10,19 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import CardState, Post, PostState
-from scheduler.newsroom import NewsroomError
+from scheduler.newsroom import NewsroomError, history
 from scheduler.newsroom.controls import EDITABLE, STOPPABLE, move_post
 from scheduler.newsroom.posts import get_post, thread_of
 from scheduler.planning import PlanningError, account_calendar
 from scheduler.planning.wallclock import format_local, zone
-from scheduler.render import RenderError
+from scheduler.render import RenderError, fit
 from scheduler.render.posts import own_text
 from scheduler.wording import marked
 
 RETRYABLE = (PostState.FAILED, PostState.SKIPPED)
+# A thread written as one text, as editors write it (render.fit.split_thread reads it back).
+THREAD_BREAK = f"\n{fit.THREAD_BREAK}\n"
 # Attempt outcomes that leave it open whether the network took the post.
 UNKNOWN_OUTCOMES = ("unknown",)
 
@@ -56,10 +59,12 @@ def reschedule(session: Session, post_id: int, at: datetime, *, now: datetime) -
     except PlanningError as error:  # the budget, or past the planning horizon
         raise NewsroomError(marked(error)) from None
     chain = thread_of(session, head)
+    was = session.scalar(select(Post.scheduled_for).where(Post.id == head.id)) or head.scheduled_for
     if not move_post(session, head.id, EDITABLE, due_at=at, scheduled_for=at):
         return Changed(head.id, False, "changed meanwhile; look at it again")
     for reply in chain[1:]:
         move_post(session, reply.id, EDITABLE, due_at=at, scheduled_for=at)
+    history.moved(session, head.id, was, at)
     return Changed(head.id, True, parts=len(chain))
 
 
@@ -81,9 +86,17 @@ def edit_text(session: Session, post_id: int, text: str) -> Changed:
             f"the text has {len(rendered.parts)} part(s) and post {head.id} is a thread of {len(chain)}: "
             "keep the --- lines between its parts, or cancel it and schedule your text as a new post"
         )
+    # As the database has it (the session's copies may predate an earlier compare-and-set).
+    was = THREAD_BREAK.join(
+        session.scalars(
+            select(Post.text).where(Post.id.in_([p.id for p in chain])).order_by(Post.thread_index)
+        )
+    )
     for part, new in zip(chain, rendered.parts, strict=True):
         if not move_post(session, part.id, EDITABLE, text=new):
             return Changed(head.id, False, "was taken for publishing meanwhile; it goes out as it was")
+    if (now := THREAD_BREAK.join(rendered.parts)) != was:
+        history.edited(session, head.id, was, now)
     return Changed(head.id, True, parts=len(chain))
 
 
@@ -103,6 +116,7 @@ def cancel(session: Session, post_id: int, *, reason: str) -> Changed:
         return Changed(head.id, False, "a worker took it meanwhile; it may still go out")
     for reply in chain[1:]:
         move_post(session, reply.id, STOPPABLE, state=PostState.CANCELED, last_error=note)
+    history.record(session, head.id, "canceled", note=reason.strip() or None)
     return Changed(head.id, True, parts=len(chain))
 
 
@@ -146,4 +160,5 @@ def retry(session: Session, post_id: int, *, now: datetime, checked_not_sent: bo
     replies = {key: value for key, value in again.items() if not key.startswith("card_")}
     for reply in chain[1:]:
         move_post(session, reply.id, RETRYABLE, **replies)
+    history.record(session, head.id, "retried", note=head.last_error)
     return Changed(head.id, True, parts=len(chain))

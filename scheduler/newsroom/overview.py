@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.models import Account, AccountStatus, Post, PostState
+from scheduler.models import Account, AccountStatus, Post, PostEvent, PostState
 
 # Failures older than this no longer call for attention on the dashboard (the posts page keeps them).
 RECENT_FAILURES = timedelta(days=7)
@@ -29,10 +29,11 @@ class Attention:
     drafts: list[Post]  # waiting for an approver
     paused: list[Account]
     held: list[Account]  # a network asked us to wait (rate limit)
+    returned: list[tuple[Post, str]] = field(default_factory=list)  # sent back to their editors, and why
 
     @property
     def empty(self) -> bool:
-        return not (self.failed or self.reconnect or self.drafts or self.paused or self.held)
+        return not (self.failed or self.reconnect or self.drafts or self.paused or self.held or self.returned)
 
 
 def coming_hours(session: Session, *, now: datetime, hours: float = 24) -> list[AccountHours]:
@@ -64,11 +65,28 @@ def attention(session: Session, *, now: datetime) -> Attention:
     )
     drafts = session.scalars(
         select(Post)
-        .where(Post.state == PostState.DRAFT, Post.thread_index == 0)
+        .where(Post.state == PostState.DRAFT, Post.thread_index == 0, Post.rejected_at.is_(None))
         .options(selectinload(Post.account))
         .order_by(Post.due_at)
         .limit(SHOWN)
     )
+    returned = list(
+        session.scalars(
+            select(Post)
+            .where(Post.state == PostState.DRAFT, Post.thread_index == 0, Post.rejected_at.is_not(None))
+            .options(selectinload(Post.account))
+            .order_by(Post.rejected_at.desc())
+            .limit(SHOWN)
+        )
+    )
+    reasons = {
+        event.post_id: event.note or ""
+        for event in session.scalars(
+            select(PostEvent)
+            .where(PostEvent.post_id.in_([post.id for post in returned]), PostEvent.kind == "rejected")
+            .order_by(PostEvent.at, PostEvent.id)
+        )
+    }
     accounts = list(session.scalars(select(Account).order_by(Account.name)))
     return Attention(
         failed=list(failed),
@@ -76,4 +94,5 @@ def attention(session: Session, *, now: datetime) -> Attention:
         drafts=list(drafts),
         paused=[a for a in accounts if a.paused_at is not None],
         held=[a for a in accounts if a.held_until is not None and a.held_until > now],
+        returned=[(post, reasons.get(post.id, "")) for post in returned],
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import Account, Post, PostState, utcnow
-from scheduler.newsroom import NewsroomError
+from scheduler.newsroom import NewsroomError, history
 from scheduler.newsroom.controls import EDITABLE
 from scheduler.newsroom.posts import thread_of
 
@@ -67,6 +67,9 @@ def reorder(session: Session, account: Account, order: Sequence[int], *, now: da
         raise NewsroomError("a post is named twice in the new order: name each once", field="order")
     if len(order) < 2:
         raise NewsroomError("name at least two posts to put in another order", field="order")
+    # The posts as the database has them now: the compare-and-set below compares against these times.
+    session.flush()
+    session.expire_all()
     posts = {post.id: post for post in session.scalars(select(Post).where(Post.id.in_(order)))}
     for post_id in order:
         post = posts.get(post_id)
@@ -102,6 +105,7 @@ def reorder(session: Session, account: Account, order: Sequence[int], *, now: da
                     f"post {part.id} changed meanwhile (taken to go out, or moved): look at the queue again",
                     field="order",
                 )
+        history.moved(session, post_id, post.scheduled_for, at, why="the queue's new order")
         moved.append((post_id, at))
     session.expire_all()
     return Reordered(sorted(moved, key=lambda pair: pair[1]), before)

@@ -23,6 +23,7 @@ from scheduler.web import (
     api_bulk,
     api_calendar,
     api_posts,
+    api_review,
     pages,
     pages_accounts,
     pages_agenda,
@@ -32,6 +33,7 @@ from scheduler.web import (
     pages_cards,
     pages_posts,
     pages_queue,
+    pages_review,
     pages_templates,
     pages_users,
 )
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_articles.router)
     app.include_router(pages_bulk.router)
     app.include_router(pages_posts.router)
+    app.include_router(pages_review.router)
     app.include_router(pages_calendar.router)
     app.include_router(pages_agenda.router)
     app.include_router(pages_queue.router)
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(api.router)
     app.include_router(api_bulk.router)
     app.include_router(api_posts.router)
+    app.include_router(api_review.router)
     app.include_router(api_articles.router)
     app.include_router(api_calendar.router)
 

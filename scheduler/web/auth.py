@@ -18,7 +18,7 @@ from scheduler import db
 from scheduler.config import Settings
 from scheduler.models import ApiToken, User
 from scheduler.networks.vault import GENERATE_COMMAND
-from scheduler.newsroom import users
+from scheduler.newsroom import history, users
 
 SESSION_COOKIE = "scheduler_session"
 CSRF_FIELD = "csrf_token"
@@ -149,6 +149,7 @@ def page_viewer(action: str) -> Any:
         if not viewer.may(action):
             raise NotAllowed(viewer, action)
         request.state.viewer = viewer
+        history.act_as(session, viewer.id)
         return viewer
 
     dependency.action = action  # type: ignore[attr-defined]  # read by the route-coverage test
@@ -187,6 +188,7 @@ def api_viewer(action: str) -> Any:
         viewer = Viewer(user.id, user.name, user.role)
         if not viewer.may(action):
             raise HTTPException(403, f"the {viewer.role} role may not do this (it needs {action!r})")
+        history.act_as(session, viewer.id)
         return viewer
 
     dependency.action = action  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +33,10 @@ templates.env.filters["local"] = lambda when, tz_name: format_local(when, zone(t
 templates.env.filters["clock"] = lambda when, tz_name: when.astimezone(zone(tz_name)).strftime("%H:%M")
 # A day of the week a time falls in, for the calendar's ?week= (which finds that week's first day).
 templates.env.filters["week_of"] = lambda when, tz_name: when.astimezone(zone(tz_name)).date().isoformat()
+# A time kept as ISO 8601 text (a history's "from" and "to"), shown in the account's zone.
+templates.env.filters["iso_local"] = lambda text, tz_name: (
+    format_local(datetime.fromisoformat(text), zone(tz_name)) if text else ""
+)
 templates.env.filters["local_input"] = lambda when, tz_name: (
     when.astimezone(zone(tz_name)).strftime("%Y-%m-%d %H:%M") if when else ""
 )

@@ -1,4 +1,5 @@
-"""A post's page: its text, times in its account's zone, its attempts and receipt; approve, cancel, retry."""
+"""A post's page: its text, times in its account's zone, its attempts and receipt, its history and
+comments; approve, cancel, retry."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from scheduler.models import Post, utcnow
-from scheduler.newsroom import NewsroomError, controls, editing, users
+from scheduler.newsroom import NewsroomError, controls, editing, history, users
 from scheduler.newsroom.posts import get_post, thread_of
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
@@ -54,6 +55,7 @@ def show(
         status_code=status_code,
         post=post,
         thread=thread_of(session, post),
+        events=history.history_of(session, editing.first_part(session, post.id).id),
         may_change=viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id),
         may_approve=viewer.may("approve"),
         notice=notice,

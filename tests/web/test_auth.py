@@ -228,6 +228,8 @@ SAMPLE_BODIES = {
     "/api/v1/posts/{post_id}/reschedule": {"at": "2031-01-01T09:00:00Z"},
     "/api/v1/articles": {"text": "A title\n\nA paragraph of the article, long enough to read."},
     "/api/v1/posts": {"article_id": 1, "account": "outbox"},
+    "/api/v1/posts/{post_id}/comments": {"text": "Looks right"},
+    "/api/v1/posts/{post_id}/reject": {"reason": "Name the source"},
     **{f"/api/v1/posts/bulk/{action}": {"posts": [1], "offset": "+1h"} for action in bulk.Action},
 }
 # The query a GET route cannot do without.
