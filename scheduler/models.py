@@ -335,6 +335,34 @@ class PostEvent(Base):
     user: Mapped[User | None] = relationship()
 
 
+class ComposeDraft(Base):
+    """What an editor is writing in the composer, saved as they type (a reload or a lost connection
+    loses nothing): newsroom.composer.Composition as JSON, until it is sent."""
+
+    __tablename__ = "compose_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The editor's page counts its saves: a save older than the one kept (a retry after a lost
+    # connection arriving late) is not kept over it.
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class AccountGroup(Base):
+    """A saved set of accounts the composer picks at once ("all of New York")."""
+
+    __tablename__ = "account_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    accounts: Mapped[list[Any]] = mapped_column(default=list)  # account names
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class User(Base):
     """Someone who signs in to the web app, or whose API tokens a script uses."""
 

@@ -108,7 +108,7 @@ def render_for(
 
 def schedule_post(
     session: Session,
-    article: Article,
+    article: Article | None,
     account: Account,
     *,
     due_at: datetime,
@@ -127,8 +127,28 @@ def schedule_post(
     queue before the post is due; the post waits for it). The posts are drafts, waiting for
     `scheduler posts approve`, when the account needs approval (options["needs_approval"]) unless
     `draft` says otherwise. A quote post carries `quote` (one of the article's) when the editor
-    picked one, else the best one the account has not posted yet.
+    picked one, else the best one the account has not posted yet. Without an article (a post of the
+    editor's own), the editor's text is the post: no step's template, no card.
     """
+    if article is None:
+        if text is None or card is not None or step != "announce":
+            raise NewsroomError(
+                "a post without an article is the editor's own text, with no step and no card: write "
+                "the text, or start from an article",
+                field="text" if text is None else "card" if card is not None else "step",
+            )
+        return _place(
+            session,
+            None,
+            account,
+            own_text(text, network=account.network, max_characters=account.options.get("max_characters")),
+            due_at=due_at,
+            step=step,
+            quote=None,
+            card=None,
+            size=None,
+            draft=draft,
+        )
     if quote is not None and quote.article_id != article.id:
         raise NewsroomError(f"quote {quote.id} is not one of article {article.id}'s quotes", field="quote")
     if step != "quote":
@@ -154,6 +174,34 @@ def schedule_post(
         )
     else:
         rendered = render_for(templates_dir, article, account, step, quote)
+    return _place(
+        session,
+        article,
+        account,
+        rendered,
+        due_at=due_at,
+        step=step,
+        quote=quote,
+        card=card,
+        size=size,
+        draft=draft,
+    )
+
+
+def _place(
+    session: Session,
+    article: Article | None,
+    account: Account,
+    rendered: RenderedPost,
+    *,
+    due_at: datetime,
+    step: str,
+    quote: Quote | None,
+    card: str | None,
+    size: CardSize | None,
+    draft: bool | None,
+) -> Post:
+    """The rendered post's parts as a thread of posts; the first."""
     if draft is None:
         draft = bool(account.options.get("needs_approval"))
     posts: list[Post] = []

@@ -31,6 +31,7 @@ from scheduler.web import (
     pages_bulk,
     pages_calendar,
     pages_cards,
+    pages_composer,
     pages_posts,
     pages_queue,
     pages_review,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(pages_articles.router)
+    app.include_router(pages_composer.router)
     app.include_router(pages_bulk.router)
     app.include_router(pages_posts.router)
     app.include_router(pages_review.router)
