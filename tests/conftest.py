@@ -10,6 +10,7 @@ import redis
 from scheduler import db
 from scheduler.config import get_settings
 from tests.httpserver import http_server  # noqa: F401  (pytest fixture)
+from tests.peers.bluesky_pds import LocalPds, running_pds
 from tests.services import (
     TEST_REDIS_URL,
     drop_templates,
@@ -52,6 +53,14 @@ def database_url(request: pytest.FixtureRequest, isolated_settings: Path) -> Ite
     else:
         with migrated_postgres_database() as url:
             yield url
+
+
+@pytest.fixture(scope="session")
+def bluesky_pds() -> Iterator[LocalPds]:
+    """One PDS for the whole run (of each test process; it starts in a few seconds); each test makes
+    its own accounts."""
+    with running_pds() as pds:
+        yield pds
 
 
 @pytest.fixture

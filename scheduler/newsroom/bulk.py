@@ -1,5 +1,5 @@
 """Finding posts (by text, account, state, campaign, article, time) and acting on many at once: approve,
-move by an offset, put in each account's queue, cancel, send again.
+share now, move by an offset, put in each account's queue, cancel, send again.
 
 Each action is the one-post function every face already uses (controls.approve, editing.reschedule,
 editing.cancel, editing.retry), applied post by post in a savepoint of one transaction: a post that
@@ -31,6 +31,7 @@ STATES = tuple(state.value for state in PostState)
 
 class Action(enum.StrEnum):
     APPROVE = "approve"
+    NOW = "now"  # share now instead of at its time
     SHIFT = "shift"  # move by an offset
     QUEUE = "queue"  # to the account's next free slot
     CANCEL = "cancel"
@@ -40,6 +41,7 @@ class Action(enum.StrEnum):
 # The role's action (users.ALLOWED) each needs.
 NEEDS = {
     Action.APPROVE: "approve",
+    Action.NOW: "approve",  # publishing at once is an approver's, as sending again is
     Action.SHIFT: "write",
     Action.QUEUE: "write",
     Action.CANCEL: "write",
@@ -169,6 +171,9 @@ def _act(session: Session, post: Post, request: Request) -> tuple[bool, str]:
         [approved] = controls.approve(session, [post.id], now=request.now)
         when = format_local(approved.due_at, tz)
         return approved.approved, (f"goes out {when} ({tz.key})" if approved.approved else approved.why_not)
+    if request.action is Action.NOW:
+        changed = editing.share_now(session, post.id, now=request.now)
+        return changed.done, ("goes out now" if changed.done else changed.why_not)
     if request.action is Action.SHIFT:
         assert request.offset is not None
         at = post.scheduled_for + request.offset

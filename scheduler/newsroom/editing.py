@@ -68,6 +68,27 @@ def reschedule(session: Session, post_id: int, at: datetime, *, now: datetime) -
     return Changed(head.id, True, parts=len(chain))
 
 
+def share_now(session: Session, post_id: int, *, now: datetime) -> Changed:
+    """Send a scheduled post (and the rest of its thread) now instead of at its time, as far as its
+    account's budget allows; a draft is approved first."""
+    head = first_part(session, post_id)
+    if head.state != PostState.SCHEDULED:
+        why = "is a draft: approve it first" if head.state == PostState.DRAFT else f"is {head.state}"
+        return Changed(head.id, False, f"{why}; only scheduled posts are shared now")
+    try:
+        account_calendar.check_time(session, head.account, now, exclude=head.id)
+    except PlanningError as error:
+        raise NewsroomError(marked(error)) from None
+    chain = thread_of(session, head)
+    was = session.scalar(select(Post.scheduled_for).where(Post.id == head.id)) or head.scheduled_for
+    if not move_post(session, head.id, (PostState.SCHEDULED,), due_at=now, scheduled_for=now):
+        return Changed(head.id, False, "changed meanwhile; look at it again")
+    for reply in chain[1:]:
+        move_post(session, reply.id, (PostState.SCHEDULED,), due_at=now, scheduled_for=now)
+    history.moved(session, head.id, was, now, why="shared now")
+    return Changed(head.id, True, parts=len(chain))
+
+
 def edit_text(session: Session, post_id: int, text: str) -> Changed:
     """Give a draft or scheduled post (a thread: `---` lines between its parts) the editor's own text,
     counted against its network's limit; a thread keeps its number of parts."""

@@ -47,6 +47,7 @@ class BulkOut(BaseModel):
 
 ABOUT = {
     bulk.Action.APPROVE: "Approve the drafts named (with their threads); one whose time has passed goes now.",
+    bulk.Action.NOW: "Share each scheduled post named now instead of at its time (as its budget allows).",
     bulk.Action.SHIFT: "Move each post named by `offset` (+2h, -30m, 1d), checked against its budget.",
     bulk.Action.QUEUE: "Move each post named to its account's next free slot.",
     bulk.Action.CANCEL: "Cancel each post named (with its thread), with `reason`: it cannot be brought back.",

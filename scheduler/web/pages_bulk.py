@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 PAGE_SIZE = 100
 BUTTONS = {
     bulk.Action.APPROVE: "Approve",
+    bulk.Action.NOW: "Share now",
     bulk.Action.SHIFT: "Move by the offset",
     bulk.Action.QUEUE: "Put in the queue",
     bulk.Action.CANCEL: "Cancel…",
@@ -159,6 +160,17 @@ def bulk_approve(
     session: Session = DATABASE,
 ) -> Response:
     return _bulk(request, session, viewer, bulk.Action.APPROVE, post, back=back)
+
+
+@router.post("/posts/bulk/now", response_class=HTMLResponse)
+def bulk_now(
+    request: Request,
+    post: list[int] = PostIds,
+    back: str = Form("", max_length=2000),
+    viewer: Viewer = page_viewer("approve"),
+    session: Session = DATABASE,
+) -> Response:
+    return _bulk(request, session, viewer, bulk.Action.NOW, post, back=back)
 
 
 @router.post("/posts/bulk/shift", response_class=HTMLResponse)

@@ -44,7 +44,7 @@ from scheduler.networks.base import (
 )
 from scheduler.newsroom import accounts
 from scheduler.publishing import Outcome
-from tests.peers.bluesky_pds import LocalPds, PdsAccount, running_pds
+from tests.peers.bluesky_pds import LocalPds, PdsAccount
 from tests.peers.fault_proxy import Drop, FaultProxy, RateLimit, Slow, Status, fault_proxy
 
 CREATE = "com.atproto.repo.createRecord"
@@ -55,13 +55,6 @@ TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
 # Calls that take longer count as timeouts. Signing in to the PDS (it hashes the app password) took
 # over a second on a loaded 2-core machine: a "slow" answer is this plus a margin.
 TIMEOUT = 3.0
-
-
-@pytest.fixture(scope="session")
-def bluesky_pds() -> Iterator[LocalPds]:
-    """One PDS for the whole run (it starts in a few seconds); each test makes its own accounts."""
-    with running_pds() as pds:
-        yield pds
 
 
 @pytest.fixture(autouse=True)

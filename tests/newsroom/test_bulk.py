@@ -137,3 +137,23 @@ def test_offsets_read_as_editors_write_them() -> None:
     for bad in ("", "2", "+h", "soon", "400d", "0m", "1h-5m"):
         with pytest.raises(NewsroomError, match="cannot read the offset"):
             read_offset(bad)
+
+
+def test_sharing_now_moves_scheduled_posts_to_now_and_not_drafts(database_url: str) -> None:
+    with db.session_scope(database_url) as session:
+        account = add_account(session, "wire", "outbox")  # no least gap
+        later = post_at(session, account, 6)
+        draft = post_at(session, account, 7, state=PostState.DRAFT)
+        outcome = apply(session, Request(Action.NOW, [later.id, draft.id], NOW))
+        assert [i for i, _ in outcome.done] == [later.id]
+        assert outcome.refused == [
+            (draft.id, "is a draft: approve it first; only scheduled posts are shared now")
+        ]
+        session.expire_all()
+        moved = session.get(Post, later.id)
+        assert moved is not None and moved.due_at == NOW == moved.scheduled_for
+        gapped = desk(session)  # 20 minutes apart
+        post_at(session, gapped, 0.1)
+        too_soon = post_at(session, gapped, 4)
+        [(refused, why)] = apply(session, Request(Action.NOW, [too_soon.id], NOW)).refused
+        assert refused == too_soon.id and "apart" in why

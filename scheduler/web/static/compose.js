@@ -34,9 +34,10 @@
   };
 
   const showCustomFor = () => {
-    const chosen = new Set(
-      [...form.querySelectorAll('input[name="accounts"]:checked')].map((box) => box.dataset.network),
-    );
+    const boxes = [...form.querySelectorAll('input[name="accounts"]:checked')];
+    const chosen = new Set(boxes.map((box) => box.dataset.network));
+    const send = document.getElementById("send-button");
+    if (send) send.textContent = `Send to ${boxes.length} account${boxes.length === 1 ? "" : "s"}`;
     for (const block of form.querySelectorAll("details.custom")) block.hidden = !chosen.has(block.dataset.network);
   };
 
