@@ -194,6 +194,8 @@ class Feed(Base):
     next_poll_at: Mapped[datetime] = mapped_column(index=True)
     last_polled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Not polled while paused (an editor's choice; its items wait in the feed).
+    paused_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     accounts: Mapped[list[Account]] = relationship(secondary=feed_accounts, order_by="Account.name")

@@ -9,6 +9,7 @@ from scheduler.articles import ArticleError
 from scheduler.cli import main
 from scheduler.cli.common import ask_first, database, excerpt, fail, print_table
 from scheduler.config import get_settings
+from scheduler.models import utcnow
 from scheduler.newsroom.feeds import (
     add_feed,
     check_campaign,
@@ -16,7 +17,9 @@ from scheduler.newsroom.feeds import (
     fetch_policy,
     find_feed,
     list_feeds,
+    pause_feed,
     remove_feed,
+    resume_feed,
 )
 from scheduler.newsroom.polling import poll_feed
 from scheduler.planning.wallclock import format_local, zone
@@ -73,7 +76,11 @@ def feeds_list() -> None:
                 ",".join(a.name for a in feed.accounts),
                 feed.campaign or "",
                 f"{feed.poll_seconds / 60:g} min",
-                format_local(feed.last_polled_at, zone("UTC")) if feed.last_polled_at else "never",
+                "paused"
+                if feed.paused_at
+                else format_local(feed.last_polled_at, zone("UTC"))
+                if feed.last_polled_at
+                else "never",
                 str(items),
                 excerpt(feed.last_error or "", 50),
             )
@@ -122,3 +129,21 @@ def feeds_poll(feed: str | None) -> None:
             click.echo(f"feed {feed_id}: {seen}{later}")
     if failed:
         raise SystemExit(1)
+
+
+@feeds.command("pause")
+@click.argument("feed", metavar="ID|URL")
+def feeds_pause(feed: str) -> None:
+    """Stop polling a feed until it is resumed (its items wait in the feed)."""
+    with database() as session:
+        paused = pause_feed(session, feed, now=utcnow())
+        click.echo(f"feed {paused.id} paused: not polled until `scheduler feeds resume {paused.id}`")
+
+
+@feeds.command("resume")
+@click.argument("feed", metavar="ID|URL")
+def feeds_resume(feed: str) -> None:
+    """Poll a paused feed again (the beat polls it at once)."""
+    with database() as session:
+        resumed = resume_feed(session, feed, now=utcnow())
+        click.echo(f"feed {resumed.id} resumed: the beat polls it now")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler import newsroom
-from scheduler.articles.feeds import parse_feed
+from scheduler.articles.feeds import ParsedFeed, parse_feed
 from scheduler.articles.fetch import FEED_TYPES, FetchPolicy, fetch
 from scheduler.articles.text import check_url
 from scheduler.config import Settings, get_settings
@@ -65,11 +66,16 @@ def check_campaign(campaign: str | None) -> None:
             raise newsroom.NewsroomError(marked(error)) from None
 
 
-def check_feed(url: str, *, policy: FetchPolicy) -> str:
-    """Fetch and parse a feed before following it; its title, or ArticleError saying what is wrong."""
+def read_feed(url: str, *, policy: FetchPolicy) -> ParsedFeed:
+    """Fetch and parse a feed (no transaction may be open); ArticleError says what is wrong."""
     check_url(url)
     page = fetch(url, policy=policy, accept=FEED_TYPES)
-    return parse_feed(page.body, url=page.url).title or url
+    return parse_feed(page.body, url=page.url)
+
+
+def check_feed(url: str, *, policy: FetchPolicy) -> str:
+    """Fetch and parse a feed before following it; its title, or ArticleError saying what is wrong."""
+    return read_feed(url, policy=policy).title or url
 
 
 def list_feeds(session: Session) -> list[tuple[Feed, int]]:
@@ -95,6 +101,30 @@ def remove_feed(session: Session, ref: str) -> Feed:
     feed = find_feed(session, ref)
     session.delete(feed)
     session.flush()
+    return feed
+
+
+def pause_feed(session: Session, ref: str, *, now: datetime) -> Feed:
+    """Stop polling the feed until it is resumed (its items wait in the feed)."""
+    feed = find_feed(session, ref)
+    if feed.paused_at is None:
+        feed.paused_at = now
+    return feed
+
+
+def resume_feed(session: Session, ref: str, *, now: datetime) -> Feed:
+    """Poll the feed again, at once."""
+    feed = find_feed(session, ref)
+    feed.paused_at, feed.next_poll_at = None, now
+    return feed
+
+
+def poll_soon(session: Session, ref: str, *, now: datetime) -> Feed:
+    """Have the beat poll the feed at its next tick (within seconds), unless it is paused."""
+    feed = find_feed(session, ref)
+    if feed.paused_at is not None:
+        raise newsroom.NewsroomError(f"feed {feed.id} is paused: resume it to poll it")
+    feed.next_poll_at = now
     return feed
 
 

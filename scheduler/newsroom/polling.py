@@ -70,7 +70,11 @@ class PollReport:
 
 def claim_due_feeds(session: Session, *, now: datetime) -> list[int]:
     """Feeds due for a poll, each moved to its next poll time so no other tick polls it too."""
-    due = list(session.execute(select(Feed.id, Feed.poll_seconds).where(Feed.next_poll_at <= now)).all())
+    due = list(
+        session.execute(
+            select(Feed.id, Feed.poll_seconds).where(Feed.next_poll_at <= now, Feed.paused_at.is_(None))
+        ).all()
+    )
     claimed = []
     for feed_id, seconds in due:
         moved = session.execute(
@@ -118,8 +122,7 @@ def poll_feed(
     max_age = timedelta(hours=settings.feed_max_age_hours)
     taken = 0
     for entry in _unseen(sessions, feed_id, parsed_feed.entries):
-        too_old = entry.published_at < now - max_age if entry.published_at else first_poll
-        if too_old:
+        if is_backlog(entry, now=now, max_age=max_age, first_poll=first_poll):
             _record(sessions, feed_id, entry, ItemOutcome.BACKLOG, "older than the feed age limit", report)
             continue
         if taken == settings.feed_items_per_poll:
@@ -154,6 +157,63 @@ def poll_feed(
         validators=None if pending else (page.etag, page.last_modified),
     )
     return report
+
+
+def is_backlog(entry: FeedEntry, *, now: datetime, max_age: timedelta, first_poll: bool) -> bool:
+    """Too old to post when first seen: published before the age limit, or undated on a feed's first
+    poll (where every item is new to us, not to the world)."""
+    return entry.published_at < now - max_age if entry.published_at else first_poll
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    """What the first poll of a feed would do with one of its items, and why."""
+
+    title: str
+    url: str | None
+    published_at: datetime | None
+    posted: bool
+    why: str
+
+
+def first_poll_verdicts(
+    session: Session, entries: Sequence[FeedEntry], *, now: datetime, settings: Settings
+) -> list[ItemVerdict]:
+    """For a feed not followed yet: which of its items its first poll would post, and why not the
+    others (the age limit, already in as an article, or past the items one poll takes)."""
+    max_age = timedelta(hours=settings.feed_max_age_hours)
+    verdicts = []
+    taken = 0
+    ordered = sorted(entries, key=lambda e: (e.published_at is None, e.published_at or datetime.min))
+    for entry in ordered:
+        urls = [u for u in (entry.url,) if u]
+        existing = (
+            session.scalar(select(Article.id).where(Article.canonical_url.in_(urls)).limit(1))
+            if urls
+            else None
+        )
+        if is_backlog(entry, now=now, max_age=max_age, first_poll=True):
+            why = (
+                f"older than the feed age limit ({settings.feed_max_age_hours:g} h): "
+                "kept as seen, never posted"
+                if entry.published_at
+                else "no publication date, on the first poll: kept as seen, never posted"
+            )
+            posted = False
+        elif existing is not None:
+            posted, why = False, f"already in as article {existing}"
+        elif taken == settings.feed_items_per_poll:
+            posted, why = (
+                False,
+                f"past the {settings.feed_items_per_poll} items one poll takes: the next poll takes it",
+            )
+        else:
+            taken += 1
+            posted, why = True, "new: its accounts get a post"
+        verdicts.append(
+            ItemVerdict(entry.title or entry.url or entry.guid, entry.url, entry.published_at, posted, why)
+        )
+    return verdicts
 
 
 def _page_failed(

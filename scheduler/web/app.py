@@ -32,6 +32,7 @@ from scheduler.web import (
     pages_calendar,
     pages_cards,
     pages_composer,
+    pages_feeds,
     pages_posts,
     pages_queue,
     pages_review,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages.router)
     app.include_router(pages_articles.router)
     app.include_router(pages_composer.router)
+    app.include_router(pages_feeds.router)
     app.include_router(pages_bulk.router)
     app.include_router(pages_posts.router)
     app.include_router(pages_review.router)

@@ -147,6 +147,13 @@ def test_feeds_add_list_poll_and_remove_through_the_command(
     listing = run("feeds", "list").stdout
     assert "metro,outbox" in listing and "10 min" in listing
     assert counts(initialised) == (1, 2)
+    paused = run("feeds", "pause", "1")
+    assert (
+        paused.returncode == 0
+        and "feed 1 paused" in paused.stdout
+        and "paused" in run("feeds", "list").stdout
+    )
+    assert "feed 1 resumed" in run("feeds", "resume", "1").stdout
 
     asked = run("feeds", "remove", http_server.url("/feed.xml"))
     assert asked.returncode == 1 and "Stop following feed 1 (" in asked.stderr, "asked; no answer is no"
