@@ -27,6 +27,7 @@ from scheduler.web import (
     pages,
     pages_accounts,
     pages_agenda,
+    pages_article_desk,
     pages_articles,
     pages_bulk,
     pages_calendar,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(pages_articles.router)
+    app.include_router(pages_article_desk.router)
     app.include_router(pages_composer.router)
     app.include_router(pages_feeds.router)
     app.include_router(pages_bulk.router)

@@ -34,6 +34,7 @@ from scheduler.newsroom.posts import (
     thread_of,
 )
 from scheduler.planning import PlanningError
+from scheduler.planning.campaigns import campaign_names
 from scheduler.planning.wallclock import time_note, zone
 from scheduler.render import RenderError, length
 from scheduler.render.cards import card_template_names
@@ -248,6 +249,8 @@ def _show(
         accounts=list_accounts(session),
         steps=STEPS,
         cards=card_template_names(request.app.state.settings.templates_dir),
+        campaign_names=campaign_names(request.app.state.settings.templates_dir),
+        told=request.session.pop("told", None),
         notice=notice,
         form=form or FormState("schedule"),
         quote_forms=dict([quote_form] if quote_form else []),
