@@ -107,17 +107,28 @@ def check_file(
     progress: Progress | None = None,
     campaign: bool = False,
     campaign_accounts: tuple[str, ...] = (),
+    addresses_only: bool = False,
 ) -> ImportPlan:
     """Read and check every row: fetches and parses articles, outside any database transaction.
 
     With `campaign`, a row gives no time and no text (the campaign plans both), and its article goes
-    to the row's account, else to `campaign_accounts`, else to the only account."""
+    to the row's account, else to `campaign_accounts`, else to the only account. With `addresses_only`
+    (a file uploaded to the web app), a row's article must be an address: a path would read the
+    server's own files."""
     rows = read_rows(path, max_bytes=max_bytes)
     now = utcnow()
-    sources = {row.line: _source(row, path.parent) for row in rows if row.article}
+    not_addresses = {row.line for row in rows if addresses_only and row.article and not is_url(row.article)}
+    sources = {
+        row.line: _source(row, path.parent) for row in rows if row.article and row.line not in not_addresses
+    }
     articles = _read_all(sources, rows, policy=policy, max_bytes=max_bytes, progress=progress)
     plan = ImportPlan()
     for row in rows:
+        if row.line in not_addresses:
+            plan.errors.append(
+                RowError(row.line, f"{row.article!r} is not an address: give the article's https:// address")
+            )
+            continue
         try:
             if campaign:
                 checked = _check_campaign_row(

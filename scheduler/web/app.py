@@ -34,6 +34,7 @@ from scheduler.web import (
     pages_cards,
     pages_composer,
     pages_feeds,
+    pages_import,
     pages_posts,
     pages_queue,
     pages_review,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_article_desk.router)
     app.include_router(pages_composer.router)
     app.include_router(pages_feeds.router)
+    app.include_router(pages_import.router)
     app.include_router(pages_bulk.router)
     app.include_router(pages_posts.router)
     app.include_router(pages_review.router)
