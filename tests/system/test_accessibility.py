@@ -114,9 +114,14 @@ def pages_of(page: Page, site: str) -> list[str]:
 def test_every_page_passes_axe_on_a_laptop_and_a_phone(site: str, browser: Browser) -> None:
     found: dict[str, list[dict[str, Any]]] = {}
     paths: list[str] = []
-    for name, viewport in (("laptop", LAPTOP), ("phone", PHONE)):
+    for name, viewport, scheme in (
+        ("laptop", LAPTOP, "light"),
+        ("phone", PHONE, "light"),
+        ("dark", LAPTOP, "dark"),
+    ):
         # axe is injected as a script: this context lets it past the pages' own Content-Security-Policy.
-        context = browser.new_context(viewport=viewport, bypass_csp=True)
+        # The dark pass: the pages follow the system's colour scheme, with the same contrasts.
+        context = browser.new_context(viewport=viewport, bypass_csp=True, color_scheme=scheme)  # type: ignore[arg-type]
         page = context.new_page()
         page.goto(f"{site}/sign-in")
         found[f"{name} /sign-in"] = violations(page)
@@ -139,6 +144,9 @@ def test_every_page_passes_axe_on_a_laptop_and_a_phone(site: str, browser: Brows
                 )
         if name == "phone":
             shot(page, "a11y-users-phone")
+        if name == "dark":
+            page.goto(f"{site}{paths[3]}")
+            shot(page, "a11y-post-dark")
         context.close()
     failing = {where: problems for where, problems in found.items() if problems}
     assert not failing, "\n".join(
@@ -146,7 +154,7 @@ def test_every_page_passes_axe_on_a_laptop_and_a_phone(site: str, browser: Brows
         for where, problems in failing.items()
         for v in problems
     )
-    assert len(found) == 2 * 19
+    assert len(found) == 3 * 19
 
 
 def test_signing_in_takes_the_keyboard_alone_and_the_skip_link_comes_first(
