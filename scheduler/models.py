@@ -379,6 +379,10 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     disabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The user's own time zone (IANA) and first day of the week (0 Monday … 6 Sunday), for the pages
+    # that show many accounts at once; None: the accounts' zones, and the browser's language.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    week_start: Mapped[int | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -36,6 +36,7 @@ from scheduler.web import (
     pages_feeds,
     pages_import,
     pages_posts,
+    pages_profile,
     pages_queue,
     pages_review,
     pages_templates,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_accounts.router)
     app.include_router(pages_templates.router)
     app.include_router(pages_users.router)
+    app.include_router(pages_profile.router)
     app.include_router(api.router)
     app.include_router(api_bulk.router)
     app.include_router(api_posts.router)

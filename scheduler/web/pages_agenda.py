@@ -29,6 +29,7 @@ from scheduler.planning.wallclock import format_local, horizon_end, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.headers import with_style_nonce
 from scheduler.web.pages import page
+from scheduler.web.pages_profile import week_start_of, zone_of
 from scheduler.web.week import first_weekday, week_start
 from scheduler.web.words import page_words
 from scheduler.wording import worded
@@ -148,11 +149,12 @@ def calendar_page(
     session: Session = DATABASE,
 ) -> Response:
     now = utcnow()
-    begins = first_weekday(request.headers.get("accept-language"))
+    own_week = week_start_of(session, viewer)
+    begins = own_week if own_week is not None else first_weekday(request.headers.get("accept-language"))
     problems: list[str] = []
     everyone = list_accounts(session)
     filters = read_filters(account, network, campaign, state)
-    shown = _zone(tz, filters, everyone, problems)
+    shown = _zone(tz or zone_of(session, viewer) or "", filters, everyone, problems)
     try:
         asked = min(date.fromisoformat(day) if day else now.astimezone(shown).date(), horizon_end(now).date())
     except ValueError:

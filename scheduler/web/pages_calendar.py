@@ -18,6 +18,7 @@ from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time,
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.pages import local_path, page
 from scheduler.web.pages_posts import change_post
+from scheduler.web.pages_profile import week_start_of
 from scheduler.web.week import first_weekday, week_start
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -84,7 +85,8 @@ def calendar(
     chosen = chosen or accounts[0]
     now = utcnow()
     # The week begins where the reader's locale begins it (Sunday in the US, Monday in Europe).
-    begins = first_weekday(request.headers.get("accept-language"))
+    own_week = week_start_of(session, viewer)
+    begins = own_week if own_week is not None else first_weekday(request.headers.get("accept-language"))
     monday = _read_week(week, now.astimezone(zone(chosen.timezone)).date(), now, begins)
     days = week_of(session, chosen, monday)
     free = [

@@ -129,7 +129,7 @@ def add(
                 poll_seconds=minutes * 60 if minutes is not None else None,
                 title=title.strip() or None,
             )
-    except NewsroomError as error:
+    except (NewsroomError, ArticleError) as error:  # ArticleError: an address that is not one
         refused = FormState.refused(
             "feed", _sent(url, accounts, campaign, every), FieldProblem("feed-url", worded(error, page_words))
         )

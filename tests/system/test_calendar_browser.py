@@ -210,3 +210,32 @@ def test_a_post_dragged_to_the_top_of_the_queue_takes_the_first_time(
     expect(items.first).to_have_attribute("data-post", str(posts[0]))
     assert [scheduled_for(url, post) for post in posts] == times
     context.close()
+
+
+def test_keyboard_shortcuts_are_listed_on_question_mark_and_drive_the_calendar(
+    desk: tuple[str, str],
+    browser: Browser,  # noqa: F811
+) -> None:
+    site, _ = desk
+    page = browser.new_context(timezone_id=ZONE).new_page()
+    sign_in(page, site, "ed")
+    page.keyboard.press("?")
+    help = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help).to_be_visible()
+    expect(help).to_contain_text("go to the dashboard")
+    page.keyboard.press("Escape")
+    expect(help).to_be_hidden()
+    page.keyboard.press("g")
+    page.keyboard.press("c")
+    expect(page).to_have_url(re.compile(r"/calendar$"))
+    expect(page.locator(".fc-timeGridWeek-view")).to_be_visible()
+    page.keyboard.press("m")
+    expect(page.locator(".fc-dayGridMonth-view")).to_be_visible()
+    title = page.locator(".fc-toolbar-title").inner_text()
+    page.keyboard.press("j")
+    expect(page.locator(".fc-toolbar-title")).not_to_have_text(title)
+    page.keyboard.press("t")
+    expect(page.locator(".fc-toolbar-title")).to_have_text(title)
+    # Typing in a field is typing, not a shortcut.
+    page.locator("#f-day").press("m")
+    expect(page).to_have_url(re.compile(r"/calendar$"))

@@ -113,6 +113,7 @@
     },
   });
   calendar.render();
+  window.deskCalendar = calendar; // for the keyboard shortcuts (shortcuts.js)
   document.body.classList.add("has-calendar");
 
   const toggle = document.createElement("button");
