@@ -81,6 +81,9 @@ def drag(page: Page, post_id: int, day: str) -> None:
     """Drag the post's event onto a day of the month view, with the mouse as an editor would."""
     event = page.locator(f'.fc-event[data-post="{post_id}"]')
     target = page.locator(f'td.fc-daygrid-day[data-date="{day}"]')
+    # After a move the calendar draws its events again: wait for this one to be there.
+    expect(event).to_be_visible()
+    expect(target).to_be_visible()
     start, end = event.bounding_box(), target.bounding_box()
     assert start and end
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
