@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from scheduler import db
 from scheduler.models import Account, Attempt, Post, PostState
-from tests.command import SCHEDULER
+from tests.command import run as run_command
 from tests.conftest import REFERENCE_ARTICLE
 from tests.peers.bluesky_pds import LocalPds, running_pds
 from tests.peers.mastodon_server import MastodonServer
@@ -55,9 +55,9 @@ def test_no_secret_in_any_log_output_or_record_of_a_full_run(
     outputs: list[str] = []
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [SCHEDULER, *args], input=stdin, capture_output=True, text=True, timeout=90, env=env
-        )
+        # In this process (the same command, its output captured whole): a new process for each of
+        # these commands cost the suite half a minute of starting Python.
+        result = run_command(*args, input=stdin, env=env)
         outputs.append(f"$ scheduler {' '.join(args)}\n{result.stdout}{result.stderr}")
         return result
 

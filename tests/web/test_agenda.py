@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,6 +17,9 @@ from scheduler.newsroom.accounts import find_account
 from scheduler.web.auth import CSRF_FIELD
 from tests.web.test_auth import csrf_of, sign_in
 from tests.web.test_calendar import schedule_quote_post
+
+# The pages on SQLite: what they call is tested on both databases in tests/newsroom.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def scheduled_for(url: str, post_id: int) -> datetime:

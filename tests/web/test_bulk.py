@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scheduler import db
@@ -15,6 +16,9 @@ from scheduler.web.auth import CSRF_FIELD
 from tests.web.test_agenda import scheduled_for
 from tests.web.test_auth import csrf_of, sign_in
 from tests.web.test_calendar import schedule_quote_post
+
+# The pages on SQLite: what they call is tested on both databases in tests/newsroom.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def state_of(url: str, post_id: int) -> str:

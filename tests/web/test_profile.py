@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.web.auth import CSRF_FIELD
 from tests.web.test_auth import csrf_of, sign_in
+
+# The pages on SQLite: what they call is tested on both databases in tests/newsroom.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_a_user_s_own_zone_and_week_start_shape_the_calendars(site: TestClient) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.web.auth import CSRF_FIELD
 from tests.web.test_agenda import scheduled_for
 from tests.web.test_auth import csrf_of, sign_in
 from tests.web.test_calendar import schedule_quote_post
+
+# The pages on SQLite: what they call is tested on both databases in tests/newsroom.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def order_on(page: str) -> list[int]:

@@ -4,6 +4,7 @@ comments from both, and each change named with who made it."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scheduler import db
@@ -13,6 +14,9 @@ from scheduler.web.auth import CSRF_FIELD
 from tests.web.test_auth import csrf_of, sign_in
 from tests.web.test_bulk import make_drafts
 from tests.web.test_calendar import due_of, schedule_quote_post
+
+# The pages on SQLite: what they call is tested on both databases in tests/newsroom.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_a_draft_sent_back_is_read_by_its_editor_fixed_and_resubmitted(
