@@ -151,49 +151,31 @@ def _bulk(
 PostIds = Form(default_factory=list, max_length=bulk.MOST_AT_ONCE + 1)
 
 
-@router.post("/posts/bulk/approve", response_class=HTMLResponse)
-def bulk_approve(
-    request: Request,
-    post: list[int] = PostIds,
-    back: str = Form("", max_length=2000),
-    viewer: Viewer = page_viewer("approve"),
-    session: Session = DATABASE,
-) -> Response:
-    return _bulk(request, session, viewer, bulk.Action.APPROVE, post, back=back)
+def _route(action: bulk.Action) -> None:
+    """The page route of an action that asks nothing first (cancel, below, asks): one per action, each
+    with the role its action needs."""
+
+    def act(
+        request: Request,
+        post: list[int] = PostIds,
+        offset: str = Form("", max_length=40),
+        back: str = Form("", max_length=2000),
+        viewer: Viewer = page_viewer(bulk.NEEDS[action]),
+        session: Session = DATABASE,
+    ) -> Response:
+        return _bulk(request, session, viewer, action, post, back=back, offset=offset)
+
+    router.post(f"/posts/bulk/{action.value}", response_class=HTMLResponse, name=f"bulk_{action.value}")(act)
 
 
-@router.post("/posts/bulk/now", response_class=HTMLResponse)
-def bulk_now(
-    request: Request,
-    post: list[int] = PostIds,
-    back: str = Form("", max_length=2000),
-    viewer: Viewer = page_viewer("approve"),
-    session: Session = DATABASE,
-) -> Response:
-    return _bulk(request, session, viewer, bulk.Action.NOW, post, back=back)
-
-
-@router.post("/posts/bulk/shift", response_class=HTMLResponse)
-def bulk_shift(
-    request: Request,
-    post: list[int] = PostIds,
-    offset: str = Form("", max_length=40),
-    back: str = Form("", max_length=2000),
-    viewer: Viewer = page_viewer("write"),
-    session: Session = DATABASE,
-) -> Response:
-    return _bulk(request, session, viewer, bulk.Action.SHIFT, post, back=back, offset=offset)
-
-
-@router.post("/posts/bulk/queue", response_class=HTMLResponse)
-def bulk_queue(
-    request: Request,
-    post: list[int] = PostIds,
-    back: str = Form("", max_length=2000),
-    viewer: Viewer = page_viewer("write"),
-    session: Session = DATABASE,
-) -> Response:
-    return _bulk(request, session, viewer, bulk.Action.QUEUE, post, back=back)
+for _action in (
+    bulk.Action.APPROVE,
+    bulk.Action.NOW,
+    bulk.Action.SHIFT,
+    bulk.Action.QUEUE,
+    bulk.Action.RETRY,
+):
+    _route(_action)
 
 
 @router.post("/posts/bulk/cancel", response_class=HTMLResponse)
@@ -223,14 +205,3 @@ def bulk_cancel(
             fields={"posts": ",".join(map(str, chosen)), "reason": reason, "back": back},
         )
     return _bulk(request, session, viewer, bulk.Action.CANCEL, chosen, back=back, reason=reason)
-
-
-@router.post("/posts/bulk/retry", response_class=HTMLResponse)
-def bulk_retry(
-    request: Request,
-    post: list[int] = PostIds,
-    back: str = Form("", max_length=2000),
-    viewer: Viewer = page_viewer("approve"),
-    session: Session = DATABASE,
-) -> Response:
-    return _bulk(request, session, viewer, bulk.Action.RETRY, post, back=back)

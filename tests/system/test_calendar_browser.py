@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from scheduler import db
 from scheduler.models import Post, Role
@@ -97,22 +97,31 @@ def next_day(day: str) -> str:
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 
+def add_reference(page: Page, site: str) -> str:
+    """The reference article pasted in, as an editor signed in on `page` would: its page's path."""
+    page.goto(f"{site}/articles")
+    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
+    page.get_by_role("button", name="Add the article").click()
+    return page.url.removeprefix(site)
+
+
+def new_page(chromium: Browser) -> tuple[BrowserContext, Page]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
+    return context, context.new_page()
+
+
 def test_a_post_is_dragged_in_the_month_view_refused_by_the_budget_then_moved_and_undone(
     desk: tuple[str, str],
     browser: Browser,  # noqa: F811
 ) -> None:
     site, url = desk
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
-    page = context.new_page()
+    context, page = new_page(browser)
     blocked: list[str] = []
     page.on("console", lambda message: blocked.append(message.text) if message.type == "error" else None)
     missing: list[str] = []
     page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
     sign_in(page, site, "ed")
-    page.goto(f"{site}/articles")
-    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
-    page.get_by_role("button", name="Add the article").click()
-    article = page.url.removeprefix(site)
+    article = add_reference(page, site)
     first, second = queue_quote_post(page, site, article), queue_quote_post(page, site, article)
     first_day, second_day = local_day(url, first), local_day(url, second)
     assert first_day != second_day  # one a day: the queue put the second on a later day
@@ -163,13 +172,9 @@ def test_without_a_drag_the_list_s_form_moves_a_post_from_the_keyboard(
     browser: Browser,  # noqa: F811
 ) -> None:
     site, url = desk
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
-    page = context.new_page()
+    context, page = new_page(browser)
     sign_in(page, site, "ed")
-    page.goto(f"{site}/articles")
-    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
-    page.get_by_role("button", name="Add the article").click()
-    post = queue_quote_post(page, site, page.url.removeprefix(site))
+    post = queue_quote_post(page, site, add_reference(page, site))
     day = local_day(url, post)
     page.goto(f"{site}/calendar?view=week&day={day}")
     toggle = page.get_by_role("button", name="Show as a list")
@@ -190,13 +195,9 @@ def test_a_post_dragged_to_the_top_of_the_queue_takes_the_first_time(
     browser: Browser,  # noqa: F811
 ) -> None:
     site, url = desk
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, timezone_id=ZONE)
-    page = context.new_page()
+    context, page = new_page(browser)
     sign_in(page, site, "ed")
-    page.goto(f"{site}/articles")
-    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
-    page.get_by_role("button", name="Add the article").click()
-    article = page.url.removeprefix(site)
+    article = add_reference(page, site)
     posts = [queue_quote_post(page, site, article) for _ in range(3)]
     times = [scheduled_for(url, post) for post in posts]
     page.goto(f"{site}/accounts/masto/queue")

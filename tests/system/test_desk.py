@@ -23,10 +23,9 @@ from scheduler.models import Account, Post, PostState, Role
 from scheduler.newsroom import users
 from scheduler.planning.wallclock import zone
 from tests.command import run
-from tests.conftest import REFERENCE_ARTICLE
 from tests.peers.mastodon_server import MastodonServer
 from tests.system.test_accessibility import browser  # noqa: F401  (pytest fixture: Debian's Chromium)
-from tests.system.test_calendar_browser import drag
+from tests.system.test_calendar_browser import add_reference, drag
 from tests.system.web_stack import PASSWORD, serve_web, shot, sign_in
 from tests.system.workers import Worker, start_worker
 
@@ -114,9 +113,7 @@ def desk(isolated_settings: Path, redis_url: str, tmp_path: Path) -> Iterator[De
 
 
 def compose(page: Page, site: str) -> None:
-    page.goto(f"{site}/articles")
-    page.get_by_label("Or paste it").fill(REFERENCE_ARTICLE.read_text())
-    page.get_by_role("button", name="Add the article").click()
+    add_reference(page, site)
     page.get_by_role("button", name="Compose for several accounts").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Compose")
     for name in ("outbox", "desk-m", "desk-b"):
