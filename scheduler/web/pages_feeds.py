@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler import db
 from scheduler.articles import ArticleError
 from scheduler.models import Feed, utcnow
-from scheduler.newsroom import NewsroomError, feeds, polling
+from scheduler.newsroom import NewsroomError, feed_preview, feeds
 from scheduler.newsroom.accounts import list_accounts
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import CONFIRMED, ask_first
@@ -92,7 +92,7 @@ def preview(
         )
         refused = FormState.refused("feed", sent, FieldProblem(field, worded(error, page_words)))
         return _list(request, session, viewer, form=refused, status=422)
-    verdicts = polling.first_poll_verdicts(session, parsed.entries, now=utcnow(), settings=settings)
+    verdicts = feed_preview.first_poll_verdicts(session, parsed.entries, now=utcnow(), settings=settings)
     return page(
         request,
         "feed_preview.html",
