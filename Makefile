@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean translations
 
 PEERS := tests/peers
 PEERS_STAMP := $(PEERS)/node_modules/.installed
@@ -54,6 +54,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/cards.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/month_view.py
+
+# The pages' text into the catalog template, and every language's catalog brought up to date with it.
+LOCALES := scheduler/web/locale
+translations: $(STAMP)
+	$(BIN)/pybabel --quiet extract --mapping-file=babel.cfg --no-location --sort-output \
+	  --project="article promotion scheduler" --output-file=$(LOCALES)/messages.pot scheduler/web/templates
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete \
+	  --input-file=$(LOCALES)/messages.pot --output-dir=$(LOCALES)
 
 clean:
 	rm -rf $(VENV) var

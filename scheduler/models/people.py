@@ -78,6 +78,8 @@ class User(Base):
     # that show many accounts at once; None: the accounts' zones, and the browser's language.
     timezone: Mapped[str | None] = mapped_column(String(64))
     week_start: Mapped[int | None]
+    # The pages' language (scheduler.web.i18n.LANGUAGES); None: as the browser's Accept-Language asks.
+    language: Mapped[str | None] = mapped_column(String(16))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -49,6 +49,7 @@ class Viewer:
     id: int
     name: str
     role: str
+    language: str | None = None  # the pages' language of their choice (None: as the browser asks)
 
     def may(self, action: str) -> bool:
         return users.may(self.role, action)
@@ -133,7 +134,7 @@ def signed_in(request: Request, session: Session) -> Viewer | None:
     user = session.get(User, uid)
     if user is None or user.disabled_at is not None or user.session_version != version:
         return None
-    return Viewer(user.id, user.name, user.role)
+    return Viewer(user.id, user.name, user.role, user.language)
 
 
 def page_viewer(action: str) -> Any:
@@ -185,7 +186,7 @@ def api_viewer(action: str) -> Any:
             raise HTTPException(401, "this API token is unknown or revoked", headers=_CHALLENGE)
         note_token_use(request, session, token)
         user = token.user
-        viewer = Viewer(user.id, user.name, user.role)
+        viewer = Viewer(user.id, user.name, user.role, user.language)
         if not viewer.may(action):
             raise HTTPException(403, f"the {viewer.role} role may not do this (it needs {action!r})")
         history.act_as(session, viewer.id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from scheduler.models import utcnow
 from scheduler.newsroom import overview, users
 from scheduler.planning.wallclock import format_local, zone
+from scheduler.web import i18n
 from scheduler.web.auth import (
     CSRF_FIELD,
     DATABASE,
@@ -26,6 +27,15 @@ from scheduler.web.auth import (
 )
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's msgid has its spaces folded
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+    i18n.gettext_now,
+    i18n.ngettext_now,
+    newstyle=True,
+    pgettext=i18n.pgettext_now,
+    npgettext=i18n.npgettext_now,
+)
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.filters["local"] = lambda when, tz_name: format_local(when, zone(tz_name)) if when else ""
@@ -48,9 +58,15 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 def page(
     request: Request, template: str, viewer: Viewer | None, status_code: int = 200, **context: object
 ) -> Response:
-    return templates.TemplateResponse(
-        request, template, {"viewer": viewer, **context}, status_code=status_code
-    )
+    language = page_language(request, viewer)
+    with i18n.speaking(language):  # the response is rendered here, inside
+        return templates.TemplateResponse(
+            request, template, {"viewer": viewer, "lang": language, **context}, status_code=status_code
+        )
+
+
+def page_language(request: Request, viewer: Viewer | None) -> str:
+    return i18n.choose_language(viewer.language if viewer else None, request.headers.get("accept-language"))
 
 
 def not_found(request: Request, viewer: Viewer, what: str, message: str) -> Response:

@@ -17,8 +17,9 @@ from starlette.datastructures import FormData
 from scheduler.models import Article, ComposeDraft, utcnow
 from scheduler.newsroom import NewsroomError, composer
 from scheduler.newsroom.accounts import list_accounts
+from scheduler.web import i18n
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
-from scheduler.web.pages import not_found, page, templates
+from scheduler.web.pages import not_found, page, page_language, templates
 from scheduler.web.words import page_words
 from scheduler.wording import worded
 
@@ -134,9 +135,10 @@ def _autosave(request: Request, session: Session, viewer: Viewer, draft_id: int,
     composition, version = read_form(form, draft)
     kept = composer.save(draft, composition, version=version)
     shown = composer.Composition.read(draft.data)
-    fragment = templates.get_template("_compose_previews.html").render(
-        {**_context(request, session, draft, shown), "request": request}
-    )
+    with i18n.speaking(page_language(request, viewer)):
+        fragment = templates.get_template("_compose_previews.html").render(
+            {**_context(request, session, draft, shown), "request": request}
+        )
     return JSONResponse({"saved": kept, "version": draft.version, "previews": fragment})
 
 
