@@ -27,9 +27,8 @@ SOURCE_LANGUAGE = "en"
 # Each language the pages speak, by its own name (the profile's choices).
 LANGUAGES = {"en": "English", "fr": "Français"}
 
-_current: ContextVar[gettext.NullTranslations] = ContextVar(
-    "translations", default=gettext.NullTranslations()
-)
+_SOURCE = gettext.NullTranslations()
+_current: ContextVar[gettext.NullTranslations | None] = ContextVar("translations", default=None)
 
 
 @cache
