@@ -1,4 +1,5 @@
-"""`scheduler campaigns`, `scheduler accounts evergreen` and `scheduler evergreen`."""
+"""`scheduler campaigns`, `scheduler accounts evergreen`, `scheduler articles evergreen` and
+`scheduler evergreen`."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import click
 
 from scheduler.cli import accounts, main
 from scheduler.cli.common import database, excerpt, fail, print_table
+from scheduler.cli.controls import articles
 from scheduler.config import get_settings
 from scheduler.models import utcnow
 from scheduler.newsroom import evergreen as evergreen_fill
+from scheduler.newsroom.accounts import list_accounts
 from scheduler.planning.campaigns import CampaignError, campaign_names, load_campaign
 from scheduler.planning.wallclock import format_local, zone
 
@@ -88,12 +91,34 @@ def accounts_evergreen(name: str, after_days: int | None, card: str | None, off:
             )
 
 
+@articles.command("evergreen")
+@click.argument("article_id", type=int, metavar="ID")
+@click.option("--on/--off", "on", default=None, help="let evergreen reshare the article, or keep it out")
+def articles_evergreen(article_id: int, on: bool | None) -> None:
+    """Keep an article out of evergreen reshares (an obituary, a dated story), or let it back in."""
+    if on is None:
+        raise click.UsageError("give --on (evergreen may reshare it) or --off (keep it out)")
+    with database() as session:
+        article = evergreen_fill.set_article_evergreen(session, article_id, on=on, now=utcnow())
+        title = excerpt(article.title, 60)
+    if on:
+        click.echo(f"article {article_id} ({title}): evergreen accounts may reshare it again")
+    else:
+        click.echo(f"article {article_id} ({title}): kept out of evergreen reshares")
+
+
 @main.command()
 @click.option(
     "--days", type=click.IntRange(min=1, max=14), default=1, show_default=True, help="how far ahead"
 )
-def evergreen(days: int) -> None:
+@click.option(
+    "--eligible", is_flag=True, help="list what each evergreen account may reshare, and when; fill nothing"
+)
+def evergreen(days: int, eligible: bool) -> None:
     """Fill the free slots of evergreen accounts now, as the hourly beat does."""
+    if eligible:
+        _print_eligible()
+        return
     with database() as session:
         posts = evergreen_fill.fill_free_slots(
             session, utcnow(), get_settings().templates_dir, horizon_days=days
@@ -109,3 +134,23 @@ def evergreen(days: int) -> None:
             for post in posts
         ]
     print_table(("post", "account", "due", "article", "text"), rows)
+
+
+def _print_eligible() -> None:
+    now = utcnow()
+    rows = []
+    with database() as session:
+        for account in list_accounts(session):
+            tz = zone(account.timezone)
+            for candidate in evergreen_fill.candidates(session, account, now):
+                when = "kept out" if candidate.kept_out else format_local(max(candidate.again_from, now), tz)
+                rows.append(
+                    (
+                        account.name,
+                        str(candidate.article_id),
+                        excerpt(candidate.title, 40),
+                        format_local(candidate.last_shared, tz),
+                        when,
+                    )
+                )
+    print_table(("account", "article", "title", "last shared", "may go again"), rows)

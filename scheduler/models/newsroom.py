@@ -50,6 +50,8 @@ class Article(Base):
     # Withdrawn: its unpublished posts are canceled, with the reason.
     withdrawn_at: Mapped[datetime | None]
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    # Kept out of evergreen reshares since then (an editor's choice); None: eligible.
+    evergreen_off_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="article")

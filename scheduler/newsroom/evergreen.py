@@ -3,7 +3,8 @@
 Per account, options["evergreen"] = {"after_days": N, "card": NAME or absent}: an article the account
 shared (a post of it went out there) and has not shared for N days is shared again, oldest-shared
 first, carrying another of its quotes than the last time when it has one (a quote post), else as a
-reshare. Never an article withdrawn or under embargo, never one with a post still to go out there.
+reshare. Never an article withdrawn or under embargo, never one an editor kept out of evergreen
+(`set_article_evergreen`), never one with a post still to go out there.
 The beat calls `fill_free_slots` hourly; a slot taken meanwhile is simply not free the next time.
 """
 
@@ -22,6 +23,7 @@ from scheduler.models import Account, Article, Post, PostState, Quote
 from scheduler.newsroom import NewsroomError
 from scheduler.newsroom.accounts import find_account
 from scheduler.newsroom.campaign_posts import load_posts, make_posts
+from scheduler.newsroom.controls import get_article
 from scheduler.planning.account_calendar import HOLDING_STATES
 from scheduler.planning.calendar import Calendar, Need, read_taken
 from scheduler.planning.campaigns import EVERGREEN, Campaign, CampaignStep, When
@@ -74,6 +76,49 @@ def set_evergreen(
         options["evergreen"] = Evergreen(after_days, card).option()
     account.options = options  # a new dict: the JSON column sees the change
     return account
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article an evergreen account may reshare: when it last went there and when it may again."""
+
+    article_id: int
+    title: str
+    last_shared: datetime
+    again_from: datetime
+    kept_out: bool  # an editor turned evergreen off for the article
+
+
+def set_article_evergreen(session: Session, article_id: int, *, on: bool, now: datetime) -> Article:
+    """Let evergreen accounts reshare the article again (on), or keep it out of evergreen (off)."""
+    article = get_article(session, article_id)
+    if on:
+        article.evergreen_off_at = None
+    elif article.evergreen_off_at is None:
+        article.evergreen_off_at = now
+    return article
+
+
+def candidates(session: Session, account: Account, now: datetime) -> list[Candidate]:
+    """What evergreen would reshare on the account, soonest first, and what editors kept out of it.
+    Empty when evergreen is off there."""
+    setting = Evergreen.of(account)
+    if setting is None:
+        return []
+    wait = timedelta(days=setting.after_days)
+    rows = _candidates(session, account, latest=None, now=now, kept_out_too=True)
+    about = {
+        article_id: (title, off_at)
+        for article_id, title, off_at in session.execute(
+            select(Article.id, Article.title, Article.evergreen_off_at).where(
+                Article.id.in_([article_id for article_id, _ in rows])
+            )
+        )
+    }
+    return [
+        Candidate(article_id, about[article_id][0], shared, shared + wait, about[article_id][1] is not None)
+        for article_id, shared in rows
+    ]
 
 
 def fill_free_slots(
@@ -140,12 +185,20 @@ def _fill(
 
 
 def _candidates(
-    session: Session, account: Account, *, latest: datetime, now: datetime
+    session: Session,
+    account: Account,
+    *,
+    latest: datetime | None,
+    now: datetime,
+    kept_out_too: bool = False,
 ) -> list[tuple[int, datetime]]:
-    """Articles the account shared, last shared no later than `latest` and with nothing of theirs still
-    to go out there, neither withdrawn nor under embargo: (id, last shared), oldest-shared first."""
+    """Articles the account shared, last shared no later than `latest` (any time: None) and with nothing
+    of theirs still to go out there, neither withdrawn nor under embargo nor kept out of evergreen
+    (unless `kept_out_too`): (id, last shared), oldest-shared first."""
     last = func.max(Post.scheduled_for)
     went_out = func.sum(case((Post.state == PostState.PUBLISHED, 1), else_=0))
+    kept_out = () if kept_out_too else (Article.evergreen_off_at.is_(None),)
+    recent_enough = () if latest is None else (last <= latest,)
     rows = session.execute(
         select(Post.article_id, last)
         .join(Article, Article.id == Post.article_id)
@@ -155,9 +208,10 @@ def _candidates(
             Post.thread_parent_id.is_(None),
             Article.withdrawn_at.is_(None),
             or_(Article.embargo_until.is_(None), Article.embargo_until <= now),
+            *kept_out,
         )
         .group_by(Post.article_id)
-        .having(went_out > 0, last <= latest)
+        .having(went_out > 0, *recent_enough)
         .order_by(last, Post.article_id)
     )
     return [(article_id, shared) for article_id, shared in rows]

@@ -1,8 +1,9 @@
-"""Each user's own time zone and first day of the week: how the pages that show many accounts at once
-(the calendar, the posts list) cut days and weeks for them."""
+"""Each user's own time zone, first day of the week and language: how the pages that show many accounts
+at once (the calendar, the posts list) cut days and weeks for them, and the words the pages speak."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from scheduler.models import User
@@ -17,14 +18,26 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 class Preferences:
     timezone: str | None  # None: the accounts' own zones
     week_start: int | None  # 0 Monday … 6 Sunday; None: as the browser's language has it
+    language: str | None = None  # a language code the pages speak; None: as the browser asks
 
 
 def preferences_of(user: User | None) -> Preferences:
-    return Preferences(user.timezone, user.week_start) if user is not None else Preferences(None, None)
+    if user is None:
+        return Preferences(None, None)
+    return Preferences(user.timezone, user.week_start, user.language)
 
 
-def set_preferences(user: User, *, timezone: str, week_start: str) -> Preferences:
-    """Keep the user's zone (an IANA name; empty: none) and first weekday (a day's name or number)."""
+def set_preferences(
+    user: User,
+    *,
+    timezone: str,
+    week_start: str,
+    language: str | None = None,
+    languages: Collection[str] = (),
+) -> Preferences:
+    """Keep the user's zone (an IANA name; empty: none), first weekday (a day's name or number) and,
+    when `language` is given, their language: one of `languages` (those the pages speak), empty for none.
+    Nothing is kept when any of them is refused."""
     name = timezone.strip()
     if name:
         try:
@@ -41,5 +54,11 @@ def set_preferences(user: User, *, timezone: str, week_start: str) -> Preference
             first = named[0]
         else:
             raise UserError(f"{day!r} is not a day of the week", field="week_start")
-    user.timezone, user.week_start = name or None, first
+    spoken = user.language
+    if language is not None:
+        spoken = language.strip().lower() or None
+        if spoken is not None and spoken not in languages:
+            offered = ", ".join(sorted(languages))
+            raise UserError(f"the pages do not speak {language!r}; choose one of {offered}", field="language")
+    user.timezone, user.week_start, user.language = name or None, first, spoken
     return preferences_of(user)

@@ -1,5 +1,5 @@
 """Each user's profile: their own time zone and first day of the week, for the pages that show many
-accounts at once (newsroom.preferences)."""
+accounts at once, and the language the pages speak to them (newsroom.preferences)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from scheduler.models import User
 from scheduler.newsroom.preferences import WEEKDAYS, preferences_of, set_preferences
 from scheduler.newsroom.users import UserError
+from scheduler.web import i18n
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.forms import FieldProblem, FormState
 from scheduler.web.pages import page
@@ -38,6 +39,7 @@ def _show(
         status_code=status,
         preferences=preferences_of(user),
         weekdays=WEEKDAYS,
+        languages=i18n.LANGUAGES,
         form=form or FormState("profile"),
         told=request.session.pop("told", None),
     )
@@ -55,21 +57,26 @@ def save_profile(
     request: Request,
     timezone: str = Form("", max_length=64),
     week_start: str = Form("", max_length=20),
+    language: str = Form("", max_length=16),
     viewer: Viewer = page_viewer("view"),
     session: Session = DATABASE,
 ) -> Response:
     user = session.get(User, viewer.id)
     assert user is not None
     try:
-        set_preferences(user, timezone=timezone, week_start=week_start)
-    except UserError as error:
-        field = {"timezone": "profile-timezone", "week_start": "profile-week-start"}.get(
-            error.field or "", "profile-timezone"
+        set_preferences(
+            user, timezone=timezone, week_start=week_start, language=language, languages=i18n.LANGUAGES
         )
+    except UserError as error:
+        fields = {
+            "timezone": "profile-timezone",
+            "week_start": "profile-week-start",
+            "language": "profile-language",
+        }
         refused = FormState.refused(
             "profile",
-            {"profile-timezone": timezone, "profile-week-start": week_start},
-            FieldProblem(field, str(error)),
+            {"profile-timezone": timezone, "profile-week-start": week_start, "profile-language": language},
+            FieldProblem(fields.get(error.field or "", "profile-timezone"), str(error)),
         )
         return _show(request, viewer, user, refused, 422)
     request.session["told"] = "Saved: the calendar and the posts list use these now."

@@ -161,6 +161,23 @@ def test_the_evergreen_commands_and_the_hourly_beat_task(isolated_settings: Path
     assert neither.returncode == 1 and "give --after-days N to turn evergreen on, or --off" in neither.stderr
     filled = run("evergreen")
     assert filled.returncode == 0 and filled.stdout.strip() == "(none)"  # nothing was ever shared
+    with db.session_scope(url) as session:
+        account = session.scalars(select(Account)).one()
+        article = story(session, "A dated story", quotes=False)
+        shared(session, article, account, 10)
+        article_id = article.id
+    eligible = run("evergreen", "--eligible")
+    assert eligible.returncode == 0 and "A dated story" in eligible.stdout
+    assert "kept out" not in eligible.stdout
+    kept = run("articles", "evergreen", str(article_id), "--off")
+    assert kept.returncode == 0 and "kept out of evergreen reshares" in kept.stdout, kept.stderr
+    assert "kept out" in run("evergreen", "--eligible").stdout
+    unsaid = run("articles", "evergreen", str(article_id))
+    assert unsaid.returncode == 2 and "give --on" in unsaid.stderr
+    back = run("articles", "evergreen", str(article_id), "--on")
+    assert back.returncode == 0 and "may reshare it again" in back.stdout
+    missing = run("articles", "evergreen", "999999", "--off")
+    assert missing.returncode == 1 and "there is no article 999999" in missing.stderr
     off = run("accounts", "evergreen", "outbox", "--off")
     assert off.returncode == 0 and "evergreen off" in off.stdout
     with db.session_scope(url) as session:
@@ -171,3 +188,41 @@ def test_the_evergreen_commands_and_the_hourly_beat_task(isolated_settings: Path
 
     assert celeryconfig.beat_schedule["evergreen"]["task"] == tasks.fill_evergreen.name
     assert celeryconfig.beat_schedule["evergreen"]["schedule"] == 3600.0
+
+
+def test_an_article_kept_out_of_evergreen_is_listed_as_such_and_never_reshared(database_url: str) -> None:
+    with db.session_scope(database_url) as session:
+        city = add_account(session, "city", "outbox", "Europe/London", {"slots": SLOTS})
+        add_account(session, "metro", "outbox", "Europe/London", {"slots": SLOTS})
+        evergreen.set_evergreen(session, "city", 30, card=None, templates_dir=TEMPLATES)
+        obituary = story(session, "An obituary", quotes=False)
+        shared(session, obituary, city, 90)
+        later = story(session, "A feature", quotes=False)
+        shared(session, later, city, 40)
+        recent = story(session, "Yesterday's story", quotes=False)
+        shared(session, recent, city, 1)
+
+        kept = evergreen.set_article_evergreen(session, obituary.id, on=False, now=NOW)
+        assert kept.evergreen_off_at == NOW
+        # Turned off twice: the first time is kept.
+        evergreen.set_article_evergreen(session, obituary.id, on=False, now=NOW + timedelta(hours=1))
+        assert obituary.evergreen_off_at == NOW
+        listed = evergreen.candidates(session, city, NOW)
+        assert [(c.title, c.kept_out, c.again_from - c.last_shared) for c in listed] == [
+            ("An obituary", True, timedelta(days=30)),
+            ("A feature", False, timedelta(days=30)),
+            ("Yesterday's story", False, timedelta(days=30)),
+        ]
+        assert (
+            evergreen.candidates(session, session.scalars(select(Account).filter_by(name="metro")).one(), NOW)
+            == []
+        )
+
+        made = evergreen.fill_free_slots(session, NOW, TEMPLATES)
+        assert [p.article_id for p in made] == [later.id]  # the obituary, older, is passed over
+
+        evergreen.set_article_evergreen(session, obituary.id, on=True, now=NOW)
+        assert obituary.evergreen_off_at is None
+        assert [p.article_id for p in evergreen.fill_free_slots(session, NOW, TEMPLATES)] == [obituary.id]
+        with pytest.raises(newsroom.NewsroomError, match="there is no article 999999"):
+            evergreen.set_article_evergreen(session, 999999, on=False, now=NOW)
