@@ -31,6 +31,8 @@ from scheduler.web import (
     pages_articles,
     pages_bulk,
     pages_calendar,
+    pages_campaigns,
+    pages_evergreen,
     pages_cards,
     pages_composer,
     pages_feeds,
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(pages_cards.router)
     app.include_router(pages_accounts.router)
     app.include_router(pages_templates.router)
+    app.include_router(pages_campaigns.router)
+    app.include_router(pages_evergreen.router)
     app.include_router(pages_users.router)
     app.include_router(pages_profile.router)
     app.include_router(api.router)
