@@ -95,9 +95,7 @@ def save(
             return _editor(request, viewer, name, text, is_new=is_new)
         save_campaign(templates_dir, name, text)
     except CampaignError as error:
-        return _editor(
-            request, viewer, name, text, is_new=True, error=f"Not saved: {error}", status_code=422
-        )
+        return _editor(request, viewer, name, text, is_new=True, error=f"Not saved: {error}", status_code=422)
     except OSError as error:
         return _editor(
             request,

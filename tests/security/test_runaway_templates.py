@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from scheduler.render.sandbox import MAX_SECONDS, BoundedSandbox, TemplateTooCostly, render_bounded
 from scheduler.web.auth import CSRF_FIELD
-from tests.web.site import add_reference
+from tests.web.site import add_reference, admin_site, templates_dir  # noqa: F401  (fixtures)
 from tests.web.test_auth import csrf_of
-from tests.web.test_templates import ANNOUNCE, admin_site, templates_dir  # noqa: F401  (fixtures)
+from tests.web.test_templates import ANNOUNCE
 
 RUNAWAY = {
     "string times a billion": "{{ 'x' * 10**9 }}",

@@ -3,6 +3,7 @@ real database, and the reference article pasted in as an editor would."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from scheduler.newsroom import users
 from scheduler.newsroom.accounts import add_account, ensure_default_account
 from scheduler.web.app import create_app
 from scheduler.web.auth import CSRF_FIELD
-from tests.web.test_auth import BASE, PASSWORD, csrf_of
+from tests.conftest import REPO
+from tests.web.test_auth import BASE, PASSWORD, csrf_of, sign_in
 
 REFERENCE_ARTICLE = Path(__file__).parents[2] / "scheduler" / "demo" / "data" / "kardashian-white-house.txt"
 
@@ -31,6 +33,26 @@ def site(database_url: str, isolated_settings: Path) -> Iterator[TestClient]:
         add_account(session, "masto", "mastodon", "Europe/London")
     settings = Settings(var_dir=isolated_settings, secret_key=Fernet.generate_key().decode())
     with TestClient(create_app(settings, database_url=database_url), base_url=BASE) as client:
+        yield client
+
+
+@pytest.fixture
+def templates_dir(tmp_path: Path) -> Path:
+    copy = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", copy)
+    return copy
+
+
+@pytest.fixture
+def admin_site(
+    site: TestClient, database_url: str, isolated_settings: Path, templates_dir: Path
+) -> Iterator[TestClient]:
+    """The site (its users and accounts) with its own copy of the templates, signed in as an admin."""
+    settings = Settings(
+        var_dir=isolated_settings, secret_key=Fernet.generate_key().decode(), templates_dir=templates_dir
+    )
+    with TestClient(create_app(settings, database_url=database_url), base_url=BASE) as client:
+        sign_in(client, "admin")
         yield client
 
 

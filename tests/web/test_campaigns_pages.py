@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from scheduler.planning.campaigns import load_campaign
 from scheduler.web.auth import CSRF_FIELD
 from tests.web.test_auth import csrf_of, sign_in
-from tests.web.test_templates import admin_site, templates_dir  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -6,42 +6,16 @@ template drawn, and only admins get in."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
-from scheduler.config import Settings
-from scheduler.web.app import create_app
 from scheduler.web.auth import CSRF_FIELD
-from tests.conftest import REPO
 from tests.web.site import add_reference
-from tests.web.test_auth import BASE, csrf_of, sign_in
+from tests.web.test_auth import csrf_of, sign_in
 
 ANNOUNCE = "posts/default/announce.txt.j2"
-
-
-@pytest.fixture
-def templates_dir(tmp_path: Path) -> Path:
-    copy = tmp_path / "templates"
-    shutil.copytree(REPO / "templates", copy)
-    return copy
-
-
-@pytest.fixture
-def admin_site(
-    site: TestClient, database_url: str, isolated_settings: Path, templates_dir: Path
-) -> Iterator[TestClient]:
-    """The site (its users and accounts) with its own copy of the templates, signed in as an admin."""
-    settings = Settings(
-        var_dir=isolated_settings, secret_key=Fernet.generate_key().decode(), templates_dir=templates_dir
-    )
-    with TestClient(create_app(settings, database_url=database_url), base_url=BASE) as client:
-        sign_in(client, "admin")
-        yield client
 
 
 def test_an_edit_is_previewed_for_every_network_then_kept(

@@ -46,8 +46,9 @@ def _marked_out(source: str, env: Environment) -> str:
     out: list[str] = []
     in_trans = 0
     tokens = list(env.lex(source))
-    for index, (_, kind, value) in enumerate(tokens):
-        if kind == "name" and index and tokens[index - 1][1] == "block_begin":
+    previous = ""  # the kind of the last token that is not whitespace
+    for _, kind, value in tokens:
+        if kind == "name" and previous == "block_begin":
             if value == "trans":
                 in_trans += 1
             elif value == "endtrans":
@@ -56,6 +57,8 @@ def _marked_out(source: str, env: Environment) -> str:
             out.append(value)
         elif not out or out[-1] != HOLE:
             out.append(HOLE)
+        if kind != "whitespace":
+            previous = kind
     return "".join(out)
 
 
