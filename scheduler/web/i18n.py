@@ -66,6 +66,15 @@ def choose_language(chosen: str | None, accept_language: str | None) -> str:
     return best.language if best is not None and best.language in LANGUAGES else SOURCE_LANGUAGE
 
 
+def weekday_names(language: str) -> list[str]:
+    """Monday to Sunday in the language, as its own speakers write them in a list."""
+    try:
+        wide = Locale.parse(language).days["format"]["wide"]
+    except (UnknownLocaleError, ValueError):
+        wide = Locale.parse(SOURCE_LANGUAGE).days["format"]["wide"]
+    return [str(wide[day]) for day in range(7)]  # Babel counts 0 as Monday, as we do
+
+
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
     """Render what is inside in `language` (the pages' gettext calls read it)."""

@@ -8,12 +8,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from scheduler.models import User
-from scheduler.newsroom.preferences import WEEKDAYS, preferences_of, set_preferences
+from scheduler.newsroom.preferences import preferences_of, set_preferences
 from scheduler.newsroom.users import UserError
 from scheduler.web import i18n
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.forms import FieldProblem, FormState
-from scheduler.web.pages import page
+from scheduler.web.pages import page, page_language
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -38,10 +38,10 @@ def _show(
         viewer,
         status_code=status,
         preferences=preferences_of(user),
-        weekdays=WEEKDAYS,
+        weekdays=i18n.weekday_names(page_language(request, viewer)),
         languages=i18n.LANGUAGES,
         form=form or FormState("profile"),
-        told=request.session.pop("told", None),
+        saved=bool(request.session.pop("told", None)),
     )
 
 
@@ -79,5 +79,5 @@ def save_profile(
             FieldProblem(fields.get(error.field or "", "profile-timezone"), str(error)),
         )
         return _show(request, viewer, user, refused, 422)
-    request.session["told"] = "Saved: the calendar and the posts list use these now."
+    request.session["told"] = "saved"  # the page says so in the language just chosen
     return RedirectResponse("/profile", status_code=303)

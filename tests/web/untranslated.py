@@ -16,8 +16,22 @@ from jinja2 import Environment
 
 TEMPLATES = Path(__file__).parents[2] / "scheduler" / "web" / "templates"
 SEEN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "aria-description"}
-# Names that are the same in every language.
-KEPT = {"Mastodon", "Bluesky", "X", "Scheduler", "UTC", "ISO", "CSV", "API", "IANA", "JSON", "YAML", "PNG"}
+# Names that are the same in every language (and the scheme of an example address).
+KEPT = {
+    "Mastodon",
+    "Bluesky",
+    "X",
+    "Scheduler",
+    "UTC",
+    "ISO",
+    "CSV",
+    "API",
+    "IANA",
+    "JSON",
+    "YAML",
+    "PNG",
+    "https",
+}
 WORD = re.compile(r"[^\W\d_]{2,}")
 HOLE = "\x00"
 # Attributes a macro writes into its caller's tag (` aria-invalid="true"`): not text.
@@ -36,7 +50,7 @@ def _literal_texts(tokens: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
             calls.append(before[1] == "name" and before[2] in GETTEXT)
         elif kind == "operator" and value == ")" and calls:
             calls.pop()
-        elif kind == "string" and " " in value.strip() and WORD.search(value) and not any(calls):
+        elif kind == "string" and " " in value[1:-1].strip() and WORD.search(value) and not any(calls):
             found.append((line, value))
     return found
 
@@ -55,8 +69,8 @@ def _marked_out(source: str, env: Environment) -> str:
                 in_trans -= 1
         if kind == "data" and not in_trans:
             out.append(value)
-        elif not out or out[-1] != HOLE:
-            out.append(HOLE)
+        elif not out or out[-1] != f" {HOLE} ":
+            out.append(f" {HOLE} ")  # spaced: `<tr{% if … %} class="x"{% endif %}>` still reads as a tag
         if kind != "whitespace":
             previous = kind
     return "".join(out)
@@ -78,7 +92,8 @@ class _Reader(HTMLParser):
             self._skip += 1
         kind = dict(attrs).get("type")
         for name, value in attrs:
-            if value and (name in SEEN_ATTRIBUTES or (name == "value" and kind in ("submit", "button"))):
+            shown = name == "value" and tag == "input" and kind in ("submit", "button", "reset")
+            if value and (name in SEEN_ATTRIBUTES or shown):
                 self._check(value)
 
     def handle_endtag(self, tag: str) -> None:
