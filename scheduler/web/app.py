@@ -19,9 +19,11 @@ from scheduler.config import Settings, get_settings
 from scheduler.newsroom import users
 from scheduler.web import (
     api,
+    api_article_desk,
     api_articles,
     api_bulk,
     api_calendar,
+    api_campaigns,
     api_posts,
     api_review,
     pages,
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(api_review.router)
     app.include_router(api_articles.router)
     app.include_router(api_calendar.router)
+    app.include_router(api_article_desk.router)
+    app.include_router(api_campaigns.router)
 
     @app.exception_handler(SignInNeeded)
     def _sign_in_first(request: Request, _: SignInNeeded) -> Response:

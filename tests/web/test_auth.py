@@ -230,6 +230,18 @@ SAMPLE_BODIES = {
     "/api/v1/posts": {"article_id": 1, "account": "outbox"},
     "/api/v1/posts/{post_id}/comments": {"text": "Looks right"},
     "/api/v1/posts/{post_id}/reject": {"reason": "Name the source"},
+    "/api/v1/articles/{article_id}/withdraw": {"reason": "legal"},
+    "/api/v1/articles/{article_id}/correction": {"title": "A corrected title", "dry_run": True},
+    "/api/v1/articles/{article_id}/campaign/timeline": {"name": "default", "accounts": ["outbox"]},
+    "/api/v1/articles/{article_id}/campaign": {"name": "default", "accounts": ["outbox"]},
+    "/api/v1/articles/{article_id}/embargo": {"until": "2031-01-01T09:00:00Z"},
+    "/api/v1/articles/{article_id}/evergreen": {"reshare": False},
+    # A dry run: the walk must not write a campaign file into the project's templates.
+    "/api/v1/campaigns/{name}": {
+        "text": "name: outbox\nsteps:\n  - step: announce\n    when: next slot\n",
+        "dry_run": True,
+    },
+    "/api/v1/accounts/{name}/evergreen": {"after_days": 30},
     **{f"/api/v1/posts/bulk/{action}": {"posts": [1], "offset": "+1h"} for action in bulk.Action},
 }
 # The query a GET route cannot do without.
@@ -322,7 +334,7 @@ def test_each_role_may_call_the_api_routes_its_actions_allow(
             continue
         assert action is not None
         for method in route.methods:
-            body = SAMPLE_BODIES.get(route.path, {}) if method == "POST" else None
+            body = SAMPLE_BODIES.get(route.path, {}) if method in ("POST", "PUT") else None
             query = SAMPLE_QUERIES.get(route.path) if method == "GET" else None
             response = client.request(
                 method, sample_path(route.path), headers=headers, json=body, params=query
