@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.articles import ArticleError
+from scheduler.articles.sizes import size_and_limit
 from scheduler.articles.text import read_text_file
+
+# A file sent over the web (an upload, an API request's body) is at most this big.
+MOST_SENT_BYTES = 2_000_000
 
 # Header names editors use, each mapped to the column it means.
 COLUMN_NAMES = {
@@ -36,18 +40,35 @@ class CsvRow:
 
 def read_rows(path: Path, *, max_bytes: int) -> list[CsvRow]:
     """Every data row of the file, or ArticleError when the file itself cannot be an import."""
-    text = read_text_file(path, max_bytes=max_bytes)
+    return parse_rows(read_text_file(path, max_bytes=max_bytes), name=str(path))
+
+
+def sent_rows(text: str, *, name: str, max_bytes: int) -> list[CsvRow]:
+    """Every data row of a file's text sent over the web (`name` names it in the messages), held to
+    what a file is (its size, text without NUL characters)."""
+    size, most = len(text.encode()), min(max_bytes, MOST_SENT_BYTES)
+    if size > most:
+        shown, limit = size_and_limit(size, most)
+        raise ArticleError(f"{name}: {shown}, over the {limit} limit for a file sent over the web")
+    if "\x00" in text:
+        raise ArticleError(f"{name}: holds NUL characters, so it is not a CSV file's text")
+    return parse_rows(text.removeprefix("\ufeff"), name=name)
+
+
+def parse_rows(text: str, *, name: str) -> list[CsvRow]:
+    """Every data row of a file's text (`name` says which file in the messages), or ArticleError when
+    it cannot be an import."""
     # Lines end only at \n or \r\n: a U+2028 inside a cell is part of the cell (str.splitlines would split).
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         raise ArticleError(
-            f"{path}: no header row; the first row names the columns: article,account,time,text"
+            f"{name}: no header row; the first row names the columns: article,account,time,text"
         ) from None
     except csv.Error as error:
-        raise ArticleError(f"{path}, line 1: {error}") from None
-    columns = _columns(path, header)
+        raise ArticleError(f"{name}, line 1: {error}") from None
+    columns = _columns(name, header)
     rows: list[CsvRow] = []
     try:
         for values in reader:
@@ -56,7 +77,7 @@ def read_rows(path: Path, *, max_bytes: int) -> list[CsvRow]:
             line = reader.line_num
             if len(values) > len(columns):
                 raise ArticleError(
-                    f"{path}, line {line}: {len(values)} values for {len(columns)} columns; "
+                    f"{name}, line {line}: {len(values)} values for {len(columns)} columns; "
                     "quote values that contain commas"
                 )
             cells = dict(zip(columns, (v.strip() for v in values), strict=False))
@@ -70,25 +91,25 @@ def read_rows(path: Path, *, max_bytes: int) -> list[CsvRow]:
                 )
             )
     except csv.Error as error:
-        raise ArticleError(f"{path}, line {reader.line_num}: {error}") from None
+        raise ArticleError(f"{name}, line {reader.line_num}: {error}") from None
     if not rows:
-        raise ArticleError(f"{path}: the file has a header but no rows to import")
+        raise ArticleError(f"{name}: the file has a header but no rows to import")
     return rows
 
 
-def _columns(path: Path, header: list[str]) -> list[str]:
+def _columns(name: str, header: list[str]) -> list[str]:
     columns = []
-    for name in header:
-        key = name.strip().lower()
+    for given in header:
+        key = given.strip().lower()
         if key not in COLUMN_NAMES:
             raise ArticleError(
-                f"{path}: unknown column {name.strip()!r}; the columns are article (a URL or file), "
+                f"{name}: unknown column {given.strip()!r}; the columns are article (a URL or file), "
                 "account, time (optional: the next free slot) and text (optional)"
             )
         columns.append(COLUMN_NAMES[key])
     duplicated = {c for c in columns if columns.count(c) > 1}
     if duplicated:
-        raise ArticleError(f"{path}: the column {sorted(duplicated)[0]!r} is given twice")
+        raise ArticleError(f"{name}: the column {sorted(duplicated)[0]!r} is given twice")
     if "article" not in columns:
-        raise ArticleError(f"{path}: no 'article' column; give each row's article as a URL or a file path")
+        raise ArticleError(f"{name}: no 'article' column; give each row's article as a URL or a file path")
     return columns

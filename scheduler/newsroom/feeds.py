@@ -37,13 +37,13 @@ def add_feed(
     check_campaign(campaign)
     names = [n.strip() for n in account_names if n.strip()]
     if not names:
-        raise newsroom.NewsroomError("say which accounts the feed posts to: --accounts NAME[,NAME…]")
+        raise newsroom.NewsroomError("say which accounts the feed posts to: «--accounts NAME[,NAME…]»")
     accounts = [find_account(session, name) for name in dict.fromkeys(names)]
     if session.scalar(select(Feed.id).where(Feed.url == url)) is not None:
-        raise newsroom.NewsroomError(f"the feed {url} is followed already; `scheduler feeds list` shows it")
+        raise newsroom.NewsroomError(f"the feed {url} is followed already; «`scheduler feeds list` shows it»")
     seconds = poll_seconds if poll_seconds is not None else get_settings().feed_poll_seconds
     if seconds < 60:
-        raise newsroom.NewsroomError("poll a feed at most once a minute: give --every 1 or more minutes")
+        raise newsroom.NewsroomError("poll a feed at most once a minute: give «--every 1» or more minutes")
     feed = Feed(
         url=url,
         title=title,
@@ -63,7 +63,17 @@ def check_campaign(campaign: str | None) -> None:
         try:
             load_campaign(get_settings().templates_dir, campaign)
         except CampaignError as error:
-            raise newsroom.NewsroomError(marked(error)) from None
+            raise newsroom.NewsroomError(marked(error), field="campaign") from None
+
+
+def check_new_feed(session: Session, account_names: Sequence[str], *, campaign: str | None) -> None:
+    """What a feed to follow needs before it is fetched (for its preview, or to check it): a campaign
+    that can be read, and accounts that exist."""
+    check_campaign(campaign)
+    if not [name for name in account_names if name.strip()]:
+        raise newsroom.NewsroomError("choose the accounts the feed posts to", field="accounts")
+    for name in account_names:
+        find_account(session, name)
 
 
 def read_feed(url: str, *, policy: FetchPolicy) -> ParsedFeed:
@@ -85,6 +95,17 @@ def list_feeds(session: Session) -> list[tuple[Feed, int]]:
     )
     feeds = session.scalars(select(Feed).options(selectinload(Feed.accounts)).order_by(Feed.id))
     return [(feed, counts.get(feed.id, 0)) for feed in feeds]
+
+
+def item_outcomes(session: Session, feed_id: int | None = None) -> dict[int, dict[str, int]]:
+    """How many of each feed's items (or one feed's) came to each outcome: scheduled, backlog, ..."""
+    query = select(FeedItem.feed_id, FeedItem.outcome, func.count(FeedItem.id))
+    if feed_id is not None:
+        query = query.where(FeedItem.feed_id == feed_id)
+    counts: dict[int, dict[str, int]] = {}
+    for item_feed, outcome, count in session.execute(query.group_by(FeedItem.feed_id, FeedItem.outcome)):
+        counts.setdefault(item_feed, {})[outcome] = count
+    return counts
 
 
 def find_feed(session: Session, ref: str) -> Feed:

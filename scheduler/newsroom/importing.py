@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import newsroom
 from scheduler.articles import ArticleError, ParsedArticle
-from scheduler.articles.csv import CsvRow, read_rows
+from scheduler.articles.csv import CsvRow, read_rows, sent_rows
 from scheduler.articles.fetch import FetchPolicy
 from scheduler.articles.quotes import PullQuote, pull_quotes
 from scheduler.articles.sources import is_url, read_article
@@ -32,12 +32,13 @@ from scheduler.newsroom import campaigns
 from scheduler.newsroom.accounts import find_account
 from scheduler.newsroom.articles import store_article
 from scheduler.newsroom.campaigns import CampaignPlan
-from scheduler.newsroom.posts import check_budget, next_slot, schedule_post
+from scheduler.newsroom.posts import check_budget, next_slot, schedule_post, thread_of
 from scheduler.planning import PlanningError
 from scheduler.planning.campaigns import Campaign
 from scheduler.planning.wallclock import parse_time, zone
 from scheduler.render import RenderError
 from scheduler.render.posts import own_text
+from scheduler.wording import marked, plain
 
 Progress = Callable[[int], None]
 # Pages are fetched this many at a time: fast for a long file, gentle on one newsroom's server.
@@ -47,10 +48,10 @@ FETCH_THREADS = 8
 @dataclass(frozen=True)
 class RowError:
     line: int
-    message: str
+    message: str  # as the domain wrote it, its options marked (scheduler.wording)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {plain(self.message)}"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class ImportRejected(newsroom.NewsroomError):
     def __init__(self, path: Path, errors: list[RowError]) -> None:
         self.errors = errors
         first = f"{path}, {errors[0]}" if len(errors) == 1 else f"{path}: {len(errors)} bad rows"
-        super().__init__(f"{first}; nothing imported (fix the file, or give --skip-bad to import the rest)")
+        super().__init__(f"{first}; nothing imported (fix the file«, or give --skip-bad to import the rest»)")
 
 
 def account_infos(session: Session) -> dict[str, AccountInfo]:
@@ -115,11 +116,58 @@ def check_file(
     to the row's account, else to `campaign_accounts`, else to the only account. With `addresses_only`
     (a file uploaded to the web app), a row's article must be an address: a path would read the
     server's own files."""
-    rows = read_rows(path, max_bytes=max_bytes)
+    return _check_rows(
+        read_rows(path, max_bytes=max_bytes),
+        None if addresses_only else path.parent,
+        accounts=accounts,
+        policy=policy,
+        max_bytes=max_bytes,
+        progress=progress,
+        campaign=campaign,
+        campaign_accounts=campaign_accounts,
+    )
+
+
+def check_text(
+    text: str,
+    *,
+    name: str,
+    accounts: dict[str, AccountInfo],
+    policy: FetchPolicy,
+    max_bytes: int,
+    campaign: bool = False,
+    campaign_accounts: tuple[str, ...] = (),
+) -> ImportPlan:
+    """Read and check every row of a file's text sent over the web (`name` names it in the messages),
+    as `check_file` does with `addresses_only`: a row's article must be an address."""
+    return _check_rows(
+        sent_rows(text, name=name, max_bytes=max_bytes),
+        None,
+        accounts=accounts,
+        policy=policy,
+        max_bytes=max_bytes,
+        campaign=campaign,
+        campaign_accounts=campaign_accounts,
+    )
+
+
+def _check_rows(
+    rows: list[CsvRow],
+    folder: Path | None,
+    *,
+    accounts: dict[str, AccountInfo],
+    policy: FetchPolicy,
+    max_bytes: int,
+    progress: Progress | None = None,
+    campaign: bool,
+    campaign_accounts: tuple[str, ...],
+) -> ImportPlan:
+    """The rows checked; a row's article that is no address is a path under `folder` (None: it must be
+    an address)."""
     now = utcnow()
-    not_addresses = {row.line for row in rows if addresses_only and row.article and not is_url(row.article)}
+    not_addresses = {row.line for row in rows if folder is None and row.article and not is_url(row.article)}
     sources = {
-        row.line: _source(row, path.parent) for row in rows if row.article and row.line not in not_addresses
+        row.line: _source(row, folder) for row in rows if row.article and row.line not in not_addresses
     }
     articles = _read_all(sources, rows, policy=policy, max_bytes=max_bytes, progress=progress)
     plan = ImportPlan()
@@ -138,12 +186,49 @@ def check_file(
                 checked = _check_row(row, sources.get(row.line), accounts, articles, now)
             plan.rows.append(checked)
         except (ArticleError, newsroom.NewsroomError, PlanningError, RenderError) as error:
-            plan.errors.append(RowError(row.line, str(error)))
+            plan.errors.append(RowError(row.line, marked(error)))
     return plan
 
 
-def _source(row: CsvRow, folder: Path) -> str:
-    return row.article if is_url(row.article) else str((folder / row.article).resolve())
+def _source(row: CsvRow, folder: Path | None) -> str:
+    if is_url(row.article) or folder is None:
+        return row.article
+    return str((folder / row.article).resolve())
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row as checking found it: ready (its article, account and time) or what is wrong with it."""
+
+    line: int
+    title: str | None  # the article's, None for a row with a problem
+    account: str | None
+    accounts: tuple[str, ...]  # with a campaign: every account its article is planned for
+    due_at: datetime | None  # None: the account's next free slot (or the campaign's times)
+    problem: str | None  # as the domain wrote it, its options marked
+
+
+def rows_checked(plan: ImportPlan) -> list[RowCheck]:
+    """Every row of the plan, ready or not, in the file's order (a row that failed as it was imported
+    shows its problem only)."""
+    bad = {error.line for error in plan.errors}
+    rows = [
+        RowCheck(c.row.line, c.article.title, c.account, c.accounts or (c.account,), c.due_at, None)
+        for c in plan.rows
+        if c.row.line not in bad
+    ]
+    rows += [RowCheck(e.line, None, None, (), None, e.message) for e in plan.errors]
+    return sorted(rows, key=lambda row: row.line)
+
+
+def made_by(session: Session, post_ids: list[int], user_id: int) -> list[Post]:
+    """The posts a user's import made (every part of their threads) are theirs, as a post they schedule
+    on a page is; the first parts, in order."""
+    posts = [post for post_id in post_ids if (post := session.get(Post, post_id)) is not None]
+    for post in posts:
+        for part in thread_of(session, post):
+            part.created_by_id = user_id
+    return posts
 
 
 def _read_all(
@@ -289,9 +374,9 @@ def import_rows(
             post_ids.append(_import_row(session, checked, settings).id)
         except (RenderError, newsroom.NewsroomError, PlanningError) as error:
             if savepoint is None:
-                raise ImportRejected(path, [RowError(checked.row.line, str(error))]) from None
+                raise ImportRejected(path, [RowError(checked.row.line, marked(error))]) from None
             savepoint.rollback()
-            plan.errors.append(RowError(checked.row.line, str(error)))
+            plan.errors.append(RowError(checked.row.line, marked(error)))
         else:
             if savepoint is not None:
                 savepoint.commit()

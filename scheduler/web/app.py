@@ -24,6 +24,8 @@ from scheduler.web import (
     api_bulk,
     api_calendar,
     api_campaigns,
+    api_feeds,
+    api_imports,
     api_posts,
     api_review,
     pages,
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(api_calendar.router)
     app.include_router(api_article_desk.router)
     app.include_router(api_campaigns.router)
+    app.include_router(api_feeds.router)
+    app.include_router(api_imports.router)
 
     @app.exception_handler(SignInNeeded)
     def _sign_in_first(request: Request, _: SignInNeeded) -> Response:

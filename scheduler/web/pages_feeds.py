@@ -78,12 +78,8 @@ def preview(
     sent = _sent(url, accounts, campaign, every)
     settings = request.app.state.settings
     try:
-        feeds.check_campaign(campaign.strip() or None)
         _minutes(every)
-        if not accounts:
-            raise NewsroomError("choose the accounts the feed posts to", field="accounts")
-        for name in accounts:
-            feeds.find_account(session, name)
+        feeds.check_new_feed(session, accounts, campaign=campaign.strip() or None)
         db.release(session)  # the fetch holds no transaction
         parsed = feeds.read_feed(url.strip(), policy=feeds.fetch_policy(settings))
     except (NewsroomError, ArticleError) as error:

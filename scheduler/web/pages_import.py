@@ -14,10 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from scheduler import db
 from scheduler.articles import ArticleError
-from scheduler.models import Account, Post
+from scheduler.articles.csv import MOST_SENT_BYTES
+from scheduler.models import Account
 from scheduler.newsroom import NewsroomError, importing
 from scheduler.newsroom.feeds import fetch_policy
-from scheduler.newsroom.posts import thread_of
 from scheduler.planning import PlanningError
 from scheduler.render import RenderError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
@@ -26,7 +26,7 @@ from scheduler.web.words import page_words
 from scheduler.wording import worded
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-MOST_BYTES = 2_000_000
+MOST_BYTES = MOST_SENT_BYTES
 
 
 def _folder(request: Request) -> Path:
@@ -62,18 +62,22 @@ def _check(request: Request, session: Session, path: Path) -> importing.ImportPl
 
 def _table(plan: importing.ImportPlan) -> list[tuple[int, str, str, str, str | None]]:
     """(line, article, account, when, problem) for every row, in the file's order."""
-    rows = [
+    return [
         (
-            c.row.line,
-            c.article.title,
-            c.account,
-            c.due_at.isoformat() if c.due_at else "the account's next free slot",
-            None,
+            row.line,
+            row.title or "",
+            row.account or "",
+            _when(row),
+            worded(row.problem, page_words) if row.problem else None,
         )
-        for c in plan.rows
+        for row in importing.rows_checked(plan)
     ]
-    rows += [(e.line, "", "", "", e.message) for e in plan.errors]
-    return sorted(rows)
+
+
+def _when(row: importing.RowCheck) -> str:
+    if row.problem:
+        return ""
+    return row.due_at.isoformat() if row.due_at else "the account's next free slot"
 
 
 @router.post("/import/check", response_class=HTMLResponse)
@@ -147,8 +151,7 @@ def import_run(
             post_ids = importing.import_rows(
                 session, Path(name or path.name), plan, settings=request.app.state.settings
             )
-            for post_id in post_ids:
-                _theirs(session, post_id, viewer.id)
+            importing.made_by(session, post_ids, viewer.id)
     except (ArticleError, NewsroomError, PlanningError, RenderError) as error:
         session.expire_all()
         return page(
@@ -161,10 +164,3 @@ def import_run(
     finally:
         path.unlink(missing_ok=True)
     return page(request, "import_done.html", viewer, post_ids=post_ids, name=name)
-
-
-def _theirs(session: Session, post_id: int, user_id: int) -> None:
-    """The posts an editor's upload made are theirs (as a post they schedule on a page is)."""
-    post = session.get(Post, post_id)
-    for part in thread_of(session, post) if post is not None else []:
-        part.created_by_id = user_id

@@ -16,6 +16,10 @@ PAGE_TERMS = {
     "--account": "the account",
     "add it with `scheduler accounts add`": "an admin adds it on the Accounts page",
     "run `scheduler init` or `scheduler accounts add`": "an admin connects one on the Accounts page",
+    "--accounts NAME[,NAME…]": "choose them",
+    "`scheduler feeds list` shows it": "the Feeds page shows it",
+    "--every 1": "1",
+    ", or give --skip-bad to import the rest": "",
 }
 
 API_TERMS = {
@@ -29,6 +33,10 @@ API_TERMS = {
         "an admin adds it in the web app (GET /api/v1/accounts lists them)"
     ),
     "run `scheduler init` or `scheduler accounts add`": "an admin connects one in the web app",
+    "--accounts NAME[,NAME…]": '"accounts"',
+    "`scheduler feeds list` shows it": "GET /api/v1/feeds lists it",
+    "--every 1": '"every_minutes": 1',
+    ", or give --skip-bad to import the rest": "",
 }
 
 

@@ -242,6 +242,8 @@ SAMPLE_BODIES = {
         "dry_run": True,
     },
     "/api/v1/accounts/{name}/evergreen": {"after_days": 30},
+    "/api/v1/feeds": {"url": "https://news.example/feed.xml", "accounts": ["outbox"], "check": False},
+    "/api/v1/imports": {"csv": "article,account\n,outbox\n"},  # a dry run: its row's problem, nothing fetched
     **{f"/api/v1/posts/bulk/{action}": {"posts": [1], "offset": "+1h"} for action in bulk.Action},
 }
 # The query a GET route cannot do without.
