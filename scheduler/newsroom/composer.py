@@ -272,6 +272,19 @@ def groups(session: Session) -> list[AccountGroup]:
     return list(session.scalars(select(AccountGroup).order_by(AccountGroup.name)))
 
 
+def group_named(session: Session, name: str) -> AccountGroup:
+    group = session.scalar(select(AccountGroup).where(AccountGroup.name == " ".join(name.split())))
+    if group is None:
+        known = ", ".join(g.name for g in groups(session)) or "none yet"
+        raise NewsroomError(f"there is no group named {name!r} (groups: {known})", field="group")
+    return group
+
+
+def use_group(composition: Composition, group: AccountGroup) -> None:
+    """Add the group's accounts to those chosen (once each, the chosen first)."""
+    composition.accounts = list(dict.fromkeys([*composition.accounts, *group.accounts]))
+
+
 def save_group(session: Session, name: str, accounts: list[str]) -> AccountGroup:
     name = " ".join(name.split())
     if not name or len(name) > 100:

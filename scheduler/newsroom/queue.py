@@ -9,7 +9,7 @@ reorder (the caller's transaction rolls back) and the editor is told which.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,16 @@ from scheduler.newsroom.posts import thread_of
 # What the queue shows: waiting, or on its way out (not movable any more).
 WAITING = (PostState.DRAFT, PostState.SCHEDULED, PostState.QUEUED, PostState.PUBLISHING)
 MOST_SHOWN = 100
+EXCERPT = 160  # characters of a post's text the queue shows
+
+
+class QueueChanged(NewsroomError):
+    """The queue is not as the order names it: a post there went out, was canceled or moved meanwhile
+    (or never was in it). Looking at the queue again shows what it holds now."""
+
+
+class NotYours(NewsroomError):
+    """The order names a post its editor may not move: an editor moves only their own posts."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,15 @@ class Queued:
     post: Post
     parts: int  # posts in its thread
     movable: bool  # a draft or scheduled post still to come
+    excerpt: str  # the start of its text, as the queue shows it
+
+
+def excerpt(text: str, length: int = EXCERPT) -> str:
+    """The start of a post's text: cut at a word with "..." after it, once it runs more than a few
+    characters past `length` (as Jinja's truncate filter cuts)."""
+    if len(text) <= length + 5:
+        return text
+    return text[: length - 3].rsplit(" ", 1)[0] + "..."
 
 
 def queue_of(session: Session, account: Account, *, now: datetime, limit: int = MOST_SHOWN) -> list[Queued]:
@@ -48,7 +67,12 @@ def queue_of(session: Session, account: Account, *, now: datetime, limit: int = 
         )
     )
     return [
-        Queued(head, len(thread_of(session, head)), head.state in EDITABLE and head.scheduled_for > now)
+        Queued(
+            head,
+            len(thread_of(session, head)),
+            head.state in EDITABLE and head.scheduled_for > now,
+            excerpt(head.text),
+        )
         for head in heads
     ]
 
@@ -59,10 +83,18 @@ class Reordered:
     before: list[int]  # the posts in the order they were in: what an undo gives back
 
 
-def reorder(session: Session, account: Account, order: Sequence[int], *, now: datetime) -> Reordered:
+def reorder(
+    session: Session,
+    account: Account,
+    order: Sequence[int],
+    *,
+    now: datetime,
+    may_move: Callable[[Post], bool] | None = None,
+) -> Reordered:
     """Give the posts in `order` (first parts of the account's drafts and scheduled posts still to come)
     the times they hold between them, earliest first; raises NewsroomError, naming the post, when one
-    cannot take part (and nothing is moved: the caller's transaction rolls back)."""
+    cannot take part (and nothing is moved: the caller's transaction rolls back): QueueChanged when the
+    queue no longer holds it as named, NotYours when `may_move` (the editor's rights) says no."""
     if len(set(order)) != len(order):
         raise NewsroomError("a post is named twice in the new order: name each once", field="order")
     if len(order) < 2:
@@ -74,13 +106,17 @@ def reorder(session: Session, account: Account, order: Sequence[int], *, now: da
     for post_id in order:
         post = posts.get(post_id)
         if post is None or post.account_id != account.id:
-            raise NewsroomError(f"post {post_id} is not in {account.name}'s queue", field="order")
+            raise QueueChanged(f"post {post_id} is not in {account.name}'s queue", field="order")
         if post.thread_parent_id is not None:
             raise NewsroomError(
                 f"post {post_id} is a later part of a thread: move its first part", field="order"
             )
+        if may_move is not None and not may_move(post):
+            raise NotYours(
+                f"post {post_id} is not yours (an editor moves only their own posts)", field="order"
+            )
         if post.state not in EDITABLE or post.scheduled_for <= now:
-            raise NewsroomError(
+            raise QueueChanged(
                 f"post {post_id} is {post.state} and due {'now' if post.scheduled_for <= now else 'later'}: "
                 "only drafts and scheduled posts still to come are put in another order",
                 field="order",
@@ -101,7 +137,7 @@ def reorder(session: Session, account: Account, order: Sequence[int], *, now: da
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not done:
-                raise NewsroomError(
+                raise QueueChanged(
                     f"post {part.id} changed meanwhile (taken to go out, or moved): look at the queue again",
                     field="order",
                 )

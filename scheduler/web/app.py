@@ -24,9 +24,11 @@ from scheduler.web import (
     api_bulk,
     api_calendar,
     api_campaigns,
+    api_compose,
     api_feeds,
     api_imports,
     api_posts,
+    api_queue,
     api_review,
     pages,
     pages_accounts,
@@ -134,6 +136,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(api_campaigns.router)
     app.include_router(api_feeds.router)
     app.include_router(api_imports.router)
+    app.include_router(api_queue.router)
+    app.include_router(api_compose.router)
 
     @app.exception_handler(SignInNeeded)
     def _sign_in_first(request: Request, _: SignInNeeded) -> Response:

@@ -163,7 +163,7 @@ def _submit(request: Request, session: Session, viewer: Viewer, draft_id: int, f
     elif action == "use-group":
         chosen = next((g for g in composer.groups(session) if str(g.id) == form.get("group_id")), None)
         if chosen is not None:
-            composition.accounts = list(dict.fromkeys([*composition.accounts, *chosen.accounts]))
+            composer.use_group(composition, chosen)
     elif action == "save-group":
         try:
             composer.save_group(session, str(form.get("group_name") or ""), composition.accounts)

@@ -111,16 +111,15 @@ def move(
 def _reorder(
     request: Request, session: Session, viewer: Viewer, account: Account, ids: list[int]
 ) -> Response:
-    now = utcnow()
-    for entry in queue.queue_of(session, account, now=now):
-        if entry.post.id in ids and not users.may_change(viewer.role, viewer.id, entry.post.created_by_id):
-            message = (
-                f"Not reordered: post {entry.post.id} is not yours (an editor moves only their own posts)."
-            )
-            return _show(request, session, viewer, account, refused=message)
     try:
         with session.begin_nested():
-            done = queue.reorder(session, account, ids, now=now)
+            done = queue.reorder(
+                session,
+                account,
+                ids,
+                now=utcnow(),
+                may_move=lambda post: users.may_change(viewer.role, viewer.id, post.created_by_id),
+            )
     except NewsroomError as error:
         session.expire_all()
         return _show(
