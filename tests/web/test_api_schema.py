@@ -80,8 +80,12 @@ def app_on_the_test_database(database_url: str, admin_token: str) -> Iterator[No
     TOKEN.clear()
 
 
+# On PostgreSQL only, the stricter of the two (NUL characters, 32-bit ids and bounded strings are refused
+# there, where SQLite stores them): input it takes whole, SQLite takes too. Its coverage phase tries
+# every field's edges; the examples after it are random inputs within and past the description.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_the_api_fail_or_stray_from_its_description(case: schemathesis.Case) -> None:
     headers = {}  # the case itself is left as generated: the coverage phase's cases serve every test
     if (case.headers or {}).get("Authorization") == OURS:
