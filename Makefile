@@ -59,7 +59,8 @@ bench: $(STAMP)
 LOCALES := scheduler/web/locale
 translations: $(STAMP)
 	$(BIN)/pybabel --quiet extract --mapping-file=babel.cfg --no-location --sort-output \
-	  --project="article promotion scheduler" --output-file=$(LOCALES)/messages.pot scheduler/web/templates
+	  --keywords="said said_n:1,2" --project="article promotion scheduler" \
+	  --output-file=$(LOCALES)/messages.pot scheduler/web
 	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete \
 	  --input-file=$(LOCALES)/messages.pot --output-dir=$(LOCALES)
 

@@ -59,6 +59,7 @@ from scheduler.web.auth import (
     session_key,
 )
 from scheduler.web.headers import SecurityHeaders
+from scheduler.web.i18n import said
 from scheduler.web.limits import RequestLimits
 from scheduler.web.problems import safe_problems
 
@@ -151,10 +152,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             "error.html",
             refused.viewer,
             status_code=403,
-            title="Not for your role",
-            message=(
-                f"Signed in as {refused.viewer.name} ({refused.viewer.role}), you cannot open this page: "
-                "ask an admin if you need to."
+            title=said("Not for your role"),
+            message=said(
+                "Signed in as %(name)s (%(role)s), you cannot open this page: ask an admin if you need to.",
+                name=refused.viewer.name,
+                role=refused.viewer.role,
             ),
         )
 
@@ -172,8 +174,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             "error.html",
             None,
             status_code=422,
-            title="That address or form is not right",
-            message=f"{where}. Go back and try again, or start from the dashboard.",
+            title=said("That address or form is not right"),
+            message=said("%(where)s. Go back and try again, or start from the dashboard.", where=where),
         )
 
     @app.exception_handler(CsrfRefused)
@@ -183,9 +185,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             "error.html",
             None,
             status_code=403,
-            title="The form was out of date",
-            message="The form did not come from this site or is older than your session: reload the page "
-            "and send it again.",
+            title=said("The form was out of date"),
+            message=said(
+                "The form did not come from this site or is older than your session: reload the page "
+                "and send it again."
+            ),
         )
 
     return app

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from scheduler.web.auth import Viewer
+from scheduler.web.i18n import Said
 from scheduler.web.pages import page
 
 CONFIRMED = "confirmed"
@@ -24,7 +25,7 @@ class Undo:
     """The form that reverses a change just made: where it posts, and its button's words."""
 
     action: str
-    label: str
+    label: Said
     fields: Mapping[str, str] = field(default_factory=dict)  # sent with it (what to give back)
 
 
@@ -32,9 +33,9 @@ def ask_first(
     request: Request,
     viewer: Viewer,
     *,
-    question: str,
-    consequence: str,
-    yes: str,
+    question: Said,
+    consequence: Said,
+    yes: Said,
     back: str,
     fields: Mapping[str, str] | None = None,
 ) -> Response:

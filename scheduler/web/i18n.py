@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Union
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from markupsafe import escape
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 SOURCE_LANGUAGE = "en"
@@ -103,3 +106,77 @@ def pgettext_now(context: str, message: str) -> str:
 
 def npgettext_now(context: str, singular: str, plural: str, count: int) -> str:
     return _now().npgettext(context, singular, plural, count)
+
+
+# A value of Said: text, a number, other words (read in the same language), or a list of them ("; ").
+Value = Union[str, int, "Said", list["Said"]]  # Union: `|` cannot join a forward reference
+
+
+@dataclass(frozen=True)
+class Said:
+    """Words a page shows later than they are said (a notice kept across a redirect, a title handed to a
+    template): kept in English with their values, read in the reader's language when the page is drawn.
+    `make translations` finds them by the calls `said(…)` and `said_n(…)`."""
+
+    message: str
+    values: Mapping[str, Value] = field(default_factory=dict)
+    plural: str | None = None
+    count: int = 0
+
+    def __str__(self) -> str:
+        text = (
+            ngettext_now(self.message, self.plural, self.count) if self.plural else gettext_now(self.message)
+        )
+        if not self.values and not self.plural:
+            return text
+        return text % {"num": self.count, **{name: _shown(value) for name, value in self.values.items()}}
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+    def kept(self) -> dict[str, object]:
+        """As the session keeps it (JSON)."""
+        values = {name: _kept(value) for name, value in self.values.items()}
+        return {"said": self.message, "values": values, "plural": self.plural, "count": self.count}
+
+
+def _shown(value: Value) -> str | int:
+    if isinstance(value, list):
+        return "; ".join(str(one) for one in value)
+    return str(value) if isinstance(value, Said) else value
+
+
+def _kept(value: Value) -> object:
+    if isinstance(value, list):
+        return [one.kept() for one in value]
+    return value.kept() if isinstance(value, Said) else value
+
+
+def said(message: str, **values: Value) -> Said:
+    return Said(message, values)
+
+
+def said_n(singular: str, plural: str, count: int, **values: Value) -> Said:
+    """A plural: `%(num)s` is the count."""
+    return Said(singular, values, plural, count)
+
+
+def heard(kept: object) -> Said | str | None:
+    """Words the session kept (`Said.kept()`), or plain text kept before there were languages."""
+    if isinstance(kept, dict) and isinstance(kept.get("said"), str):
+        raw = kept.get("values")
+        values = (
+            {str(name): _heard_value(value) for name, value in raw.items()} if isinstance(raw, dict) else {}
+        )
+        plural = kept.get("plural") if isinstance(kept.get("plural"), str) else None
+        count = kept.get("count") if isinstance(kept.get("count"), int) else 0
+        return Said(kept["said"], values, plural, count)
+    return kept if isinstance(kept, str) else None
+
+
+def _heard_value(value: object) -> Value:
+    if isinstance(value, list):
+        return [one for one in map(heard, value) if isinstance(one, Said)]
+    if isinstance(value, dict):
+        return heard(value) or ""
+    return value if isinstance(value, str | int) else str(value)

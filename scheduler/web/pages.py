@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -65,12 +66,36 @@ def page(
         )
 
 
+def tell(request: Request, words: i18n.Said) -> None:
+    """A notice for the next page the browser is sent to, read in the reader's language there."""
+    request.session["told"] = words.kept()
+
+
+def told_of(request: Request) -> i18n.Said | str | None:
+    """The notice the last form left for this page (once)."""
+    return i18n.heard(request.session.pop("told", None))
+
+
 def page_language(request: Request, viewer: Viewer | None) -> str:
     return i18n.choose_language(viewer.language if viewer else None, request.headers.get("accept-language"))
 
 
-def not_found(request: Request, viewer: Viewer, what: str, message: str) -> Response:
-    return page(request, "error.html", viewer, status_code=404, title=f"No such {what}", message=message)
+# What a page says of a thing that is not there, by its kind: a title, and a sentence naming it (%(ref)s).
+MISSING = {
+    "account": (i18n.said("No such account"), i18n.said("There is no account named %(ref)s.")),
+    "article": (i18n.said("No such article"), i18n.said("There is no article %(ref)s.")),
+    "draft": (i18n.said("No such draft"), i18n.said("There is no draft %(ref)s of yours.")),
+    "feed": (i18n.said("No such feed"), i18n.said("There is no feed %(ref)s.")),
+    "post": (i18n.said("No such post"), i18n.said("There is no post %(ref)s.")),
+    "user": (i18n.said("No such user"), i18n.said("There is no user %(ref)s.")),
+}
+
+
+def not_found(request: Request, viewer: Viewer, what: str, ref: str | int) -> Response:
+    """The 404 page for the `what` (a kind of MISSING) called `ref` (a name already quoted, or an id)."""
+    title, sentence = MISSING[what]
+    message = dataclasses.replace(sentence, values={"ref": ref})
+    return page(request, "error.html", viewer, status_code=404, title=title, message=message)
 
 
 def local_path(target: str | None, default: str = "/") -> str:

@@ -31,6 +31,7 @@ from scheduler.render.cards import Theme, ThemeError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import Undo
 from scheduler.web.forms import FieldProblem, FormState, about
+from scheduler.web.i18n import said
 from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -203,7 +204,7 @@ def account_page(
 ) -> Response:
     account = _find(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     return _show(request, session, viewer, account)
 
 
@@ -222,7 +223,7 @@ def change_schedule(
     """The account's zone, posting slots, budget and approval, changed together or not at all."""
     account = _find(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     sent = {
         "timezone": timezone,
         "slots": slots,
@@ -279,7 +280,7 @@ async def change_theme(
     """The account's card theme; later cards use it (a new theme makes new cards)."""
     account = _find(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     changes = {
         "background": background.strip() or None,
         "foreground": foreground.strip() or None,
@@ -313,7 +314,7 @@ async def reconnect(
     """New credentials, proved against the network first; the account's held posts go out again."""
     account = _find(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     form = await request.form()
     settings = request.app.state.settings
     try:
@@ -341,14 +342,14 @@ def pause(
 ) -> Response:
     account = _find(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     [paused] = controls.pause(session, [account], now=utcnow())
     going = (
         f" Posts {', '.join(map(str, paused.publishing))} were being sent and may still go out."
         if paused.publishing
         else ""
     )
-    undo = Undo(f"/accounts/{account.name}/resume", "Undo: resume it")
+    undo = Undo(f"/accounts/{account.name}/resume", said("Undo: resume it"))
     notice = f"Paused: nothing more goes out until it is resumed.{going}"
     return _show(request, session, viewer, account, notice=notice, undo=undo)
 
@@ -359,7 +360,7 @@ def resume(
 ) -> Response:
     account = _find(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     stale_after = timedelta(minutes=request.app.state.settings.stale_after_minutes)
     [resumed] = controls.resume(session, [account], now=utcnow(), stale_after=stale_after)
     notice = (

@@ -28,7 +28,7 @@ from scheduler.planning import PlanningError
 from scheduler.planning.wallclock import format_local, horizon_end, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.headers import with_style_nonce
-from scheduler.web.pages import page
+from scheduler.web.pages import page, told_of
 from scheduler.web.pages_profile import week_start_of, zone_of
 from scheduler.web.week import first_weekday, week_start
 from scheduler.web.words import page_words
@@ -176,7 +176,7 @@ def calendar_page(
         "agenda.html",
         viewer,
         problems=problems,
-        told=request.session.pop("told", None),
+        told=told_of(request),
         span=span,
         days=by_day(found, span, shown),
         shown=shown.key,

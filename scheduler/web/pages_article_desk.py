@@ -17,7 +17,8 @@ from scheduler.planning.campaigns import CampaignError
 from scheduler.render import RenderError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import CONFIRMED, ask_first
-from scheduler.web.pages import not_found, page
+from scheduler.web.i18n import Said, said, said_n
+from scheduler.web.pages import not_found, page, tell
 from scheduler.web.words import page_words
 from scheduler.wording import worded
 
@@ -30,18 +31,18 @@ def _article(session: Session, article_id: int) -> Article | None:
     return session.get(Article, article_id) if 0 < article_id < 2**31 else None
 
 
-def _back(request: Request, article_id: int, told: str) -> Response:
-    request.session["told"] = told
+def _back(request: Request, article_id: int, told: Said) -> Response:
+    tell(request, told)
     return RedirectResponse(f"/articles/{article_id}#desk-heading", status_code=303)
 
 
-def _refused(request: Request, viewer: Viewer, article_id: int, what: str, error: Exception) -> Response:
+def _refused(request: Request, viewer: Viewer, article_id: int, title: Said, error: Exception) -> Response:
     return page(
         request,
         "error.html",
         viewer,
         status_code=422,
-        title=f"{what}: not done",
+        title=title,
         message=f"{worded(error, page_words)}.",
         back=f"/articles/{article_id}#desk-heading",
     )
@@ -60,7 +61,7 @@ def campaign(
     """The campaign's timeline for the accounts chosen; then, asked for, planned."""
     article = _article(session, article_id)
     if article is None:
-        return not_found(request, viewer, "article", f"There is no article {article_id}.")
+        return not_found(request, viewer, "article", article_id)
     settings = request.app.state.settings
     known = {a.name: a for a in list_accounts(session)}
     chosen = [known[n] for n in dict.fromkeys(accounts) if n in known]
@@ -86,9 +87,20 @@ def campaign(
             )
     except REFUSED as error:
         session.expire_all()
-        return _refused(request, viewer, article_id, f"Campaign {name!r}", error)
+        return _refused(
+            request, viewer, article_id, said("Campaign %(name)s: not done", name=repr(name)), error
+        )
+    on = said_n("%(num)s account", "%(num)s accounts", len(chosen))
     return _back(
-        request, article.id, f"Campaign {name} planned: {len(planned)} post(s) on {len(chosen)} account(s)."
+        request,
+        article.id,
+        said_n(
+            "Campaign %(name)s planned: %(num)s post on %(accounts)s.",
+            "Campaign %(name)s planned: %(num)s posts on %(accounts)s.",
+            len(planned),
+            name=name,
+            accounts=on,
+        ),
     )
 
 
@@ -105,7 +117,7 @@ def correct(
     """Each post not out yet, before and after the correction; applied once the editor says yes."""
     article = _article(session, article_id)
     if article is None:
-        return not_found(request, viewer, "article", f"There is no article {article_id}.")
+        return not_found(request, viewer, "article", article_id)
     templates_dir = request.app.state.settings.templates_dir
     new_title = title if title.strip() and title.strip() != article.title else None
     new_summary = summary if summary.strip() != (article.summary or "") else None
@@ -129,13 +141,18 @@ def correct(
             )
     except REFUSED as error:
         session.expire_all()
-        return _refused(request, viewer, article_id, "Correction", error)
+        return _refused(request, viewer, article_id, said("Correction: not done"), error)
     if not done.changed:
-        return _back(request, article.id, "Nothing changed: the title and summary were as they are.")
+        return _back(request, article.id, said("Nothing changed: the title and summary were as they are."))
     return _back(
         request,
         article.id,
-        f"Corrected ({', '.join(done.changed)}): {len(done.posts)} post(s) rendered again.",
+        said_n(
+            "Corrected (%(fields)s): %(num)s post rendered again.",
+            "Corrected (%(fields)s): %(num)s posts rendered again.",
+            len(done.posts),
+            fields=", ".join(done.changed),
+        ),
     )
 
 
@@ -151,21 +168,30 @@ def embargo(
     """Hold the article's posts until a time (UTC, or with an offset), or lift the embargo now."""
     article = _article(session, article_id)
     if article is None:
-        return not_found(request, viewer, "article", f"There is no article {article_id}.")
+        return not_found(request, viewer, "article", article_id)
     now = utcnow()
     try:
         with session.begin_nested():
             if lift == "yes":
                 outcome = controls.lift_embargo(session, article.id, now=now)
-                told = f"Embargo lifted: {len(outcome.due_now)} post(s) due meanwhile go out now."
+                told = said_n(
+                    "Embargo lifted: %(num)s post due meanwhile goes out now.",
+                    "Embargo lifted: %(num)s posts due meanwhile go out now.",
+                    len(outcome.due_now),
+                )
             else:
                 if not until.strip():
                     raise NewsroomError("give the time the embargo ends, YYYY-MM-DD HH:MM in UTC")
                 outcome = controls.embargo(session, article.id, controls.parse_embargo(until), now=now)
-                told = f"Embargoed until {until.strip()}: {len(outcome.held)} post(s) wait for it."
+                told = said_n(
+                    "Embargoed until %(until)s: %(num)s post waits for it.",
+                    "Embargoed until %(until)s: %(num)s posts wait for it.",
+                    len(outcome.held),
+                    until=until.strip(),
+                )
     except REFUSED as error:
         session.expire_all()
-        return _refused(request, viewer, article_id, "Embargo", error)
+        return _refused(request, viewer, article_id, said("Embargo: not done"), error)
     return _back(request, article.id, told)
 
 
@@ -181,17 +207,17 @@ def withdraw(
     """Cancel every post of the article not out yet, with the reason, once the editor has said yes."""
     article = _article(session, article_id)
     if article is None:
-        return not_found(request, viewer, "article", f"There is no article {article_id}.")
+        return not_found(request, viewer, "article", article_id)
     if confirmed != "yes" and reason.strip():
         return ask_first(
             request,
             viewer,
-            question=f"Withdraw “{article.title}”?",
-            consequence=(
+            question=said("Withdraw “%(title)s”?", title=article.title),
+            consequence=said(
                 "Every post of it not out yet is canceled, with your reason; posts already out stay. "
                 "It cannot be undone: you would schedule the posts again."
             ),
-            yes="Yes, withdraw the article",
+            yes=said("Yes, withdraw the article"),
             back=f"/articles/{article.id}",
             fields={"reason": reason},
         )
@@ -200,5 +226,11 @@ def withdraw(
             outcome = controls.withdraw(session, article.id, reason, now=utcnow())
     except REFUSED as error:
         session.expire_all()
-        return _refused(request, viewer, article_id, "Withdrawal", error)
-    return _back(request, article.id, f"Withdrawn: {len(outcome.stopped)} post(s) canceled.")
+        return _refused(request, viewer, article_id, said("Withdrawal: not done"), error)
+    return _back(
+        request,
+        article.id,
+        said_n(
+            "Withdrawn: %(num)s post canceled.", "Withdrawn: %(num)s posts canceled.", len(outcome.stopped)
+        ),
+    )

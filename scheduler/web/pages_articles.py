@@ -42,7 +42,8 @@ from scheduler.render.fit import split_thread
 from scheduler.render.posts import STEPS, RenderedPost
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.forms import FieldProblem, FormState, about
-from scheduler.web.pages import not_found, page
+from scheduler.web.i18n import said
+from scheduler.web.pages import not_found, page, tell, told_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -219,7 +220,7 @@ def _article(session: Session, article_id: int) -> Article | None:
 
 
 def _no_article(request: Request, viewer: Viewer, article_id: int) -> Response:
-    return not_found(request, viewer, "article", f"There is no article {article_id}.")
+    return not_found(request, viewer, "article", article_id)
 
 
 def _show(
@@ -250,7 +251,7 @@ def _show(
         steps=STEPS,
         cards=card_template_names(request.app.state.settings.templates_dir),
         campaign_names=campaign_names(request.app.state.settings.templates_dir),
-        told=request.session.pop("told", None),
+        told=told_of(request),
         notice=notice,
         form=form or FormState("schedule"),
         quote_forms=dict([quote_form] if quote_form else []),
@@ -324,7 +325,7 @@ def schedule_from_article(
         refused = FormState.refused("schedule", sent, problem)
         return _show(request, session, viewer, article, picked=picked, form=refused, status_code=422)
     if when == "at" and (note := time_note(at, zone(chosen.timezone))):
-        request.session["told"] = f"The time: {note}."
+        tell(request, said("The time: %(note)s.", note=note))
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
 
 

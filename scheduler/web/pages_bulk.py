@@ -16,6 +16,7 @@ from scheduler.newsroom import NewsroomError, bulk, users
 from scheduler.newsroom.accounts import list_accounts
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import CONFIRMED, ask_first
+from scheduler.web.i18n import said, said_n
 from scheduler.web.pages import local_path, page
 from scheduler.web.pages_agenda import Names, read_filters
 from scheduler.web.words import page_words
@@ -133,8 +134,10 @@ def _bulk(
             "error.html",
             viewer,
             status_code=422,
-            title="Nothing was done",
-            message=f"{worded(error, page_words).capitalize()}. Go back to the list and try again.",
+            title=said("Nothing was done"),
+            message=said(
+                "%(why)s. Go back to the list and try again.", why=worded(error, page_words).capitalize()
+            ),
             back=back,
         )
     return page(
@@ -195,12 +198,12 @@ def bulk_cancel(
         return ask_first(
             request,
             viewer,
-            question=f"Cancel {len(chosen)} post{'s' if len(chosen) != 1 else ''}?",
-            consequence=(
+            question=said_n("Cancel %(num)s post?", "Cancel %(num)s posts?", len(chosen)),
+            consequence=said(
                 "They will not go out (nor will the other parts of their threads). A canceled post cannot "
                 "be brought back: you would schedule it again."
             ),
-            yes=f"Yes, cancel {len(chosen)} post{'s' if len(chosen) != 1 else ''}",
+            yes=said_n("Yes, cancel %(num)s post", "Yes, cancel %(num)s posts", len(chosen)),
             back=local_path(back, "/posts"),
             fields={"posts": ",".join(map(str, chosen)), "reason": reason, "back": back},
         )

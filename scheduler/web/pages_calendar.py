@@ -16,7 +16,8 @@ from scheduler.newsroom.accounts import list_accounts
 from scheduler.planning import PlanningError, account_calendar
 from scheduler.planning.wallclock import HORIZON_YEARS, horizon_end, parse_time, time_note, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
-from scheduler.web.pages import local_path, page
+from scheduler.web.i18n import Said, said
+from scheduler.web.pages import local_path, not_found, page, told_of
 from scheduler.web.pages_posts import change_post
 from scheduler.web.pages_profile import week_start_of
 from scheduler.web.week import first_weekday, week_start
@@ -69,19 +70,12 @@ def calendar(
             "error.html",
             viewer,
             status_code=404,
-            title="No accounts",
-            message="There is no account yet: an admin connects one on the Accounts page.",
+            title=said("No accounts"),
+            message=said("There is no account yet: an admin connects one on the Accounts page."),
         )
     chosen = next((a for a in accounts if a.name == account), None)
     if account and chosen is None:
-        return page(
-            request,
-            "error.html",
-            viewer,
-            status_code=404,
-            title="No such account",
-            message=f"There is no account named {account!r}.",
-        )
+        return not_found(request, viewer, "account", repr(account))
     chosen = chosen or accounts[0]
     now = utcnow()
     # The week begins where the reader's locale begins it (Sunday in the US, Monday in Europe).
@@ -96,7 +90,7 @@ def calendar(
         request,
         "calendar.html",
         viewer,
-        told=request.session.pop("told", None),
+        told=told_of(request),
         account=chosen,
         accounts=accounts,
         days=days,
@@ -135,10 +129,10 @@ def reschedule(
     )
 
 
-def _moved_to(text: str, account: Account) -> str | None:
+def _moved_to(text: str, account: Account) -> Said | None:
     """What the editor is told when the time they gave does not exist, or happens twice, in the zone."""
     note = time_note(text, zone(account.timezone))
-    return f"The time: {note}." if note else None
+    return said("The time: %(note)s.", note=note) if note else None
 
 
 def _moment(text: str, account: Account) -> datetime:

@@ -18,6 +18,7 @@ from scheduler.planning.campaign_files import (
 )
 from scheduler.planning.campaigns import Campaign, CampaignError, campaign_names, load_campaign
 from scheduler.web.auth import Viewer, csrf_protect, page_viewer
+from scheduler.web.i18n import said
 from scheduler.web.pages import page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -71,7 +72,7 @@ def edit(request: Request, name: str = "", viewer: Viewer = page_viewer("admin")
         text = read_campaign_text(request.app.state.settings.templates_dir, check_name(name.strip()))
     except CampaignError as error:
         return page(
-            request, "error.html", viewer, status_code=404, title="No such campaign", message=str(error)
+            request, "error.html", viewer, status_code=404, title=said("No such campaign"), message=str(error)
         )
     name = name.strip()
     return _editor(request, viewer, name, starter_text(name) if text is None else text, is_new=text is None)

@@ -71,7 +71,7 @@ def compose_new(
     article = article_id.strip()
     composition = composer.Composition(article_id=int(article) if article.isdigit() else None)
     if composition.article_id is not None and session.get(Article, composition.article_id) is None:
-        return not_found(request, viewer, "article", f"There is no article {composition.article_id}.")
+        return not_found(request, viewer, "article", composition.article_id)
     draft = composer.open_draft(session, viewer.id, composition)
     return RedirectResponse(f"/compose/{draft.id}", status_code=303)
 
@@ -112,7 +112,7 @@ def compose_page(
 ) -> Response:
     draft = _draft(session, viewer, draft_id)
     if draft is None:
-        return not_found(request, viewer, "draft", f"There is no draft {draft_id} of yours.")
+        return not_found(request, viewer, "draft", draft_id)
     composition = composer.Composition.read(draft.data)
     return page(request, "compose.html", viewer, **_context(request, session, draft, composition))
 
@@ -154,7 +154,7 @@ async def compose_submit(
 def _submit(request: Request, session: Session, viewer: Viewer, draft_id: int, form: FormData) -> Response:
     draft = _draft(session, viewer, draft_id)
     if draft is None:
-        return not_found(request, viewer, "draft", f"There is no draft {draft_id} of yours.")
+        return not_found(request, viewer, "draft", draft_id)
     composition, _ = read_form(form, draft)
     action = str(form.get("action") or "preview")
     problem = None

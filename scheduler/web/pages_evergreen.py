@@ -14,7 +14,8 @@ from scheduler.newsroom.accounts import list_accounts
 from scheduler.render.cards import card_template_names
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.forms import FieldProblem, FormState, about
-from scheduler.web.pages import local_path, page
+from scheduler.web.i18n import said, said_n
+from scheduler.web.pages import local_path, page, tell, told_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -40,7 +41,7 @@ def _show(
         now=now,
         cards=card_template_names(request.app.state.settings.templates_dir),
         form=form or FormState("evergreen"),
-        told=request.session.pop("told", None),
+        told=told_of(request),
     )
 
 
@@ -76,10 +77,16 @@ def set_account_evergreen(
     except FieldProblem as problem:
         values = {field: after_days, f"evergreen-{name}-card": card}
         return _show(request, viewer, session, FormState.refused("evergreen", values, problem), 422)
-    request.session["told"] = (
-        f"Evergreen off for {name}."
+    tell(
+        request,
+        said("Evergreen off for %(account)s.", account=name)
         if action == "off"
-        else f"Evergreen on for {name}: articles it has not shared for {days} days fill its free slots."
+        else said_n(
+            "Evergreen on for %(account)s: articles it has not shared for %(num)s day fill its free slots.",
+            "Evergreen on for %(account)s: articles it has not shared for %(num)s days fill its free slots.",
+            days or 0,
+            account=name,
+        ),
     )
     return RedirectResponse(f"/evergreen#account-{name}", status_code=303)
 
@@ -98,11 +105,12 @@ def set_article_evergreen(
         article = evergreen.set_article_evergreen(session, article_id, on=action == "on", now=utcnow())
     except NewsroomError as error:
         return page(
-            request, "error.html", viewer, status_code=404, title="No such article", message=str(error)
+            request, "error.html", viewer, status_code=404, title=said("No such article"), message=str(error)
         )
-    request.session["told"] = (
-        f"“{article.title}” may be reshared by evergreen accounts again."
+    tell(
+        request,
+        said("“%(title)s” may be reshared by evergreen accounts again.", title=article.title)
         if action == "on"
-        else f"“{article.title}” is kept out of evergreen reshares."
+        else said("“%(title)s” is kept out of evergreen reshares.", title=article.title),
     )
     return RedirectResponse(local_path(back, f"/articles/{article_id}"), status_code=303)

@@ -16,7 +16,8 @@ from scheduler.newsroom.accounts import list_accounts
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import CONFIRMED, ask_first
 from scheduler.web.forms import FieldProblem, FormState
-from scheduler.web.pages import not_found, page
+from scheduler.web.i18n import said
+from scheduler.web.pages import not_found, page, tell, told_of
 from scheduler.web.words import page_words
 from scheduler.wording import worded
 
@@ -35,7 +36,7 @@ def _list(
         feeds=feeds.list_feeds(session),
         accounts=list_accounts(session),
         form=form or FormState("feed"),
-        told=request.session.pop("told", None),
+        told=told_of(request),
     )
 
 
@@ -130,7 +131,7 @@ def add(
             "feed", _sent(url, accounts, campaign, every), FieldProblem("feed-url", worded(error, page_words))
         )
         return _list(request, session, viewer, form=refused, status=422)
-    request.session["told"] = f"Following {feed.title or feed.url}: the beat polls it now."
+    tell(request, said("Following %(feed)s: the beat polls it now.", feed=feed.title or feed.url))
     return RedirectResponse(f"/feeds/{feed.id}", status_code=303)
 
 
@@ -144,35 +145,35 @@ def feed_page(
 ) -> Response:
     feed = _feed(session, feed_id)
     if feed is None:
-        return not_found(request, viewer, "feed", f"There is no feed {feed_id}.")
+        return not_found(request, viewer, "feed", feed_id)
     return page(
         request,
         "feed.html",
         viewer,
         feed=feed,
         items=feeds.recent_items(session, feed.id, limit=100),
-        told=request.session.pop("told", None),
+        told=told_of(request),
     )
 
 
 def _act(request: Request, session: Session, viewer: Viewer, feed_id: int, act: str) -> Response:
     feed = _feed(session, feed_id)
     if feed is None:
-        return not_found(request, viewer, "feed", f"There is no feed {feed_id}.")
+        return not_found(request, viewer, "feed", feed_id)
     now = utcnow()
     try:
         if act == "pause":
             feeds.pause_feed(session, str(feed.id), now=now)
-            told = "Paused: it is not polled until you resume it."
+            told = said("Paused: it is not polled until you resume it.")
         elif act == "resume":
             feeds.resume_feed(session, str(feed.id), now=now)
-            told = "Resumed: the beat polls it now."
+            told = said("Resumed: the beat polls it now.")
         else:
             feeds.poll_soon(session, str(feed.id), now=now)
-            told = "The beat polls it within seconds: reload to see what it brought."
+            told = said("The beat polls it within seconds: reload to see what it brought.")
     except NewsroomError as error:
-        told = f"Not done: {worded(error, page_words)}."
-    request.session["told"] = told
+        told = said("Not done: %(why)s.", why=worded(error, page_words))
+    tell(request, told)
     return RedirectResponse(f"/feeds/{feed.id}", status_code=303)
 
 
@@ -208,16 +209,16 @@ def remove(
     """Stop following the feed, once the editor has said yes; the articles and posts it brought stay."""
     feed = _feed(session, feed_id)
     if feed is None:
-        return not_found(request, viewer, "feed", f"There is no feed {feed_id}.")
+        return not_found(request, viewer, "feed", feed_id)
     if confirmed != "yes":
         return ask_first(
             request,
             viewer,
-            question=f"Stop following {feed.title or feed.url}?",
-            consequence="Its new items will not be posted. The articles and posts it brought stay.",
-            yes="Yes, stop following it",
+            question=said("Stop following %(feed)s?", feed=feed.title or feed.url),
+            consequence=said("Its new items will not be posted. The articles and posts it brought stay."),
+            yes=said("Yes, stop following it"),
             back=f"/feeds/{feed.id}",
         )
     feeds.remove_feed(session, str(feed.id))
-    request.session["told"] = f"Stopped following {feed.title or feed.url}."
+    tell(request, said("Stopped following %(feed)s.", feed=feed.title or feed.url))
     return RedirectResponse("/feeds", status_code=303)

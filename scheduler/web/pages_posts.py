@@ -17,7 +17,8 @@ from scheduler.render import RenderError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import ask_first
 from scheduler.web.forms import FieldProblem, FormState
-from scheduler.web.pages import not_found, page
+from scheduler.web.i18n import Said, said, said_n
+from scheduler.web.pages import not_found, page, tell, told_of
 from scheduler.web.words import page_words
 from scheduler.wording import worded
 
@@ -34,7 +35,7 @@ def find_post(session: Session, post_id: int) -> Post | None:
 
 
 def no_post(request: Request, viewer: Viewer, post_id: int) -> Response:
-    return not_found(request, viewer, "post", f"There is no post {post_id}.")
+    return not_found(request, viewer, "post", post_id)
 
 
 def show(
@@ -59,7 +60,7 @@ def show(
         may_change=viewer.may("write") and users.may_change(viewer.role, viewer.id, post.created_by_id),
         may_approve=viewer.may("approve"),
         notice=notice,
-        told=request.session.pop("told", None),
+        told=told_of(request),
         form=form or FormState("post"),
     )
 
@@ -112,13 +113,22 @@ def cancel(
         return ask_first(
             request,
             viewer,
-            question=f"Cancel post {post_id}?",
-            consequence=(
-                f"It will not go out on {post.account.name}"
-                + (f", nor will the {parts - 1} other part(s) of its thread" if parts > 1 else "")
-                + ". A canceled post cannot be brought back: you would schedule it again."
+            question=said("Cancel post %(id)s?", id=post_id),
+            consequence=said_n(
+                "It will not go out on %(account)s, nor will the %(num)s other part of its thread. A "
+                "canceled post cannot be brought back: you would schedule it again.",
+                "It will not go out on %(account)s, nor will the %(num)s other parts of its thread. A "
+                "canceled post cannot be brought back: you would schedule it again.",
+                parts - 1,
+                account=post.account.name,
+            )
+            if parts > 1
+            else said(
+                "It will not go out on %(account)s. A canceled post cannot be brought back: you would "
+                "schedule it again.",
+                account=post.account.name,
             ),
-            yes="Yes, cancel the post",
+            yes=said("Yes, cancel the post"),
             back=f"/posts/{post_id}",
             fields={"reason": reason},
         )
@@ -163,7 +173,7 @@ def change_post(
     then: str | None = None,
     field: str | None = None,
     sent: dict[str, str] | None = None,
-    told: Callable[[Post], str | None] | None = None,
+    told: Callable[[Post], Said | None] | None = None,
 ) -> Response:
     """An editor's change to a post they may change: all of it or none; then the post's page (or
     `then`), or the post's page again with why it was not done: beside the `field` of the form, with
@@ -189,8 +199,8 @@ def change_post(
         return show(request, session, viewer, post, status_code=422, form=refused)
     except _NotDone as not_done:
         return _after(request, session, viewer, post_id, False, not_done.changed.why_not)
-    if told is not None and (said := told(post)):
-        request.session["told"] = said
+    if told is not None and (words := told(post)):
+        tell(request, words)
     return RedirectResponse(then or f"/posts/{post_id}", status_code=303)
 
 

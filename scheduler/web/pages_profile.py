@@ -41,7 +41,7 @@ def _show(
         weekdays=i18n.weekday_names(page_language(request, viewer)),
         languages=i18n.LANGUAGES,
         form=form or FormState("profile"),
-        saved=bool(request.session.pop("told", None)),
+        saved=bool(request.session.pop("saved", None)),
     )
 
 
@@ -79,5 +79,5 @@ def save_profile(
             FieldProblem(fields.get(error.field or "", "profile-timezone"), str(error)),
         )
         return _show(request, viewer, user, refused, 422)
-    request.session["told"] = "saved"  # the page says so in the language just chosen
+    request.session["saved"] = True  # the page says so, in the language just chosen
     return RedirectResponse("/profile", status_code=303)

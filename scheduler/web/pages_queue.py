@@ -14,7 +14,8 @@ from scheduler.newsroom.accounts import find_account
 from scheduler.planning.wallclock import format_local, zone
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import Undo
-from scheduler.web.pages import not_found, page
+from scheduler.web.i18n import said
+from scheduler.web.pages import not_found, page, tell, told_of
 from scheduler.web.words import page_words
 from scheduler.wording import worded
 
@@ -38,7 +39,7 @@ def queue_page(
 ) -> Response:
     account = _account(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     return _show(request, session, viewer, account)
 
 
@@ -54,9 +55,11 @@ def _show(
         status_code=422 if refused else 200,
         account=account,
         entries=entries,
-        told=request.session.pop("told", None),
+        told=told_of(request),
         refused=refused,
-        undo=Undo(_path(account), "Undo the new order", {"order": undo}) if undo and not refused else None,
+        undo=Undo(_path(account), said("Undo the new order"), {"order": undo})
+        if undo and not refused
+        else None,
         may_reorder=viewer.may("write"),
         may_move=lambda post: users.may_change(viewer.role, viewer.id, post.created_by_id),
     )
@@ -73,7 +76,7 @@ def reorder(
     """Put the posts named in `order` (ids, comma-separated, first to go first) in that order."""
     account = _account(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     try:
         ids = [int(part) for part in order.split(",") if part.strip()]
     except ValueError:
@@ -95,7 +98,7 @@ def move(
     """Swap a post with the one before it (up) or after it (down) in the queue."""
     account = _account(session, name)
     if account is None:
-        return not_found(request, viewer, "account", f"There is no account named {name!r}.")
+        return not_found(request, viewer, "account", repr(name))
     ids = [entry.post.id for entry in queue.queue_of(session, account, now=utcnow()) if entry.movable]
     if post not in ids:
         return _show(request, session, viewer, account, refused=f"Post {post} cannot be moved in this queue.")
@@ -126,8 +129,15 @@ def _reorder(
             request, session, viewer, account, refused=f"Not reordered: {worded(error, page_words)}."
         )
     tz = zone(account.timezone)
-    moved = "; ".join(f"post {post_id} at {format_local(at, tz)}" for post_id, at in done.moved)
-    request.session["told"] = f"New order: {moved} ({tz.key})." if moved else "The order was already that."
+    moved = [
+        said("post %(id)s at %(time)s", id=post_id, time=format_local(at, tz)) for post_id, at in done.moved
+    ]
+    tell(
+        request,
+        said("New order: %(moved)s (%(zone)s).", moved=moved, zone=tz.key)
+        if moved
+        else said("The order was already that."),
+    )
     if done.moved:
         request.session["queue_undo"] = ",".join(str(post_id) for post_id in done.before)
     return RedirectResponse(_path(account), status_code=303)

@@ -26,6 +26,7 @@ from scheduler.render.template_files import (
 )
 from scheduler.render.text import ArticleView
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
+from scheduler.web.i18n import said
 from scheduler.web.pages import page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -116,7 +117,7 @@ def edit(
         text = read_template(request.app.state.settings.templates_dir, check_path(name)) or ""
     except TemplateFileError as error:
         return page(
-            request, "error.html", viewer, status_code=404, title="No such template", message=str(error)
+            request, "error.html", viewer, status_code=404, title=said("No such template"), message=str(error)
         )
     return _editor(request, session, viewer, name, text, article)
 

@@ -16,6 +16,7 @@ from scheduler.newsroom.users import UserError
 from scheduler.web.auth import DATABASE, Viewer, csrf_protect, page_viewer
 from scheduler.web.confirm import Undo
 from scheduler.web.forms import FieldProblem, FormState, about
+from scheduler.web.i18n import said
 from scheduler.web.pages import not_found, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -103,7 +104,7 @@ def _on_user(
     was `sent` in it) when the act came from one."""
     user = _user(session, name)
     if user is None:
-        return not_found(request, viewer, "user", f"There is no user {name!r}.")
+        return not_found(request, viewer, "user", repr(name))
     try:
         with session.begin_nested():
             done = act(user)
@@ -159,7 +160,7 @@ def disable(
 ) -> Response:
     def act(user: User) -> Done:
         users.set_disabled(session, user, True)
-        undo = Undo(f"/users/{user.name}/enable", f"Undo: enable {user.name} again")
+        undo = Undo(f"/users/{user.name}/enable", said("Undo: enable %(name)s again", name=user.name))
         return Done(f"{user.name} is disabled: they cannot sign in, and their sessions ended.", undo=undo)
 
     return _on_user(request, session, viewer, name, act)

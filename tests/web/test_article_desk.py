@@ -39,7 +39,7 @@ def test_a_campaign_s_timeline_is_shown_before_it_is_planned(site: TestClient, d
         data={"name": "default", "accounts": ["masto", "outbox"], "action": "plan", CSRF_FIELD: token},
         follow_redirects=True,
     )
-    assert f"Campaign default planned: {len(steps)} post(s) on 2 account(s)." in planned.text
+    assert f"Campaign default planned: {len(steps)} posts on 2 accounts." in planned.text
     with db.session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(Post).where(Post.thread_index == 0)) == len(
             steps
@@ -74,7 +74,7 @@ def test_a_correction_shows_each_post_before_and_after_then_is_applied(
         data={"title": fixed, "summary": "", "confirmed": "yes", CSRF_FIELD: token},
         follow_redirects=True,
     )
-    assert "Corrected (title): 1 post(s) rendered again." in applied.text
+    assert "Corrected (title): 1 post rendered again." in applied.text
     with db.session_scope(database_url) as session:
         assert fixed in session.scalars(select(Post.text)).one()
 
@@ -89,7 +89,7 @@ def test_embargo_lift_and_withdraw_asked_first(site: TestClient, database_url: s
     later = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     held = site.post(f"{article}/embargo", data={"until": later, CSRF_FIELD: token}, follow_redirects=True)
     assert (
-        f"Embargoed until {later}: 1 post(s) wait for it." in held.text and "Under embargo until" in held.text
+        f"Embargoed until {later}: 1 post waits for it." in held.text and "Under embargo until" in held.text
     )
     passed = site.post(f"{article}/embargo", data={"until": "2020-01-01 09:00", CSRF_FIELD: token})
     assert passed.status_code == 422 and "has already passed" in passed.text
@@ -104,7 +104,7 @@ def test_embargo_lift_and_withdraw_asked_first(site: TestClient, database_url: s
         data={"reason": "Legal asked", "confirmed": "yes", CSRF_FIELD: token},
         follow_redirects=True,
     )
-    assert "Withdrawn: 1 post(s) canceled." in done.text and "Legal asked" in done.text
+    assert "Withdrawn: 1 post canceled." in done.text and "Legal asked" in done.text
     with db.session_scope(database_url) as session:
         assert session.scalars(select(Post.state)).one() == PostState.CANCELED
     empty = site.post(f"{article}/withdraw", data={"reason": " ", "confirmed": "yes", CSRF_FIELD: token})

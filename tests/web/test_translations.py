@@ -4,12 +4,13 @@ reader gets French from their profile's choice or their browser's Accept-Languag
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
@@ -18,8 +19,11 @@ from scheduler.web import i18n
 from scheduler.web.auth import CSRF_FIELD
 from scheduler.web.pages import templates
 from tests.conftest import REPO
+from tests.web.site import add_reference
 from tests.web.test_auth import csrf_of, sign_in
 from tests.web.untranslated import TEMPLATES, all_untranslated
+
+WEB = TEMPLATES.parent
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 TAG = re.compile(r"</?([a-z][a-z0-9]*)")
@@ -37,12 +41,12 @@ def _key(message: str | tuple[str, ...], context: str | None) -> tuple[str | Non
 
 
 def _fresh_messages() -> set[tuple[str | None, tuple[str, ...]]]:
+    """What `make translations` extracts: the templates' words and the web app's said(…) calls."""
     with (REPO / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    return {
-        _key(message, context)
-        for _, _, message, _, context in extract_from_dir(TEMPLATES, method_map, options_map)
-    }
+    keywords = {**DEFAULT_KEYWORDS, "said": None, "said_n": (1, 2)}
+    found = extract_from_dir(WEB, method_map, options_map, keywords=keywords)
+    return {_key(message, context) for _, _, message, _, context in found}
 
 
 def test_every_word_of_the_pages_is_marked_for_translation() -> None:
@@ -113,6 +117,15 @@ def test_a_reader_gets_french_from_their_profile_or_their_browser(site: TestClie
     assert '<html lang="fr">' in chosen.text and "Enregistré" in chosen.text and "lundi" in chosen.text
     dashboard = site.get("/", headers={"Accept-Language": "en"})
     assert "Tableau de bord" in dashboard.text and ">Dashboard<" not in dashboard.text
+    # The scripts' words, a 404's title and a notice kept across a redirect speak French too.
+    words = re.search(r'<script type="application/json" id="page-words">(.*?)</script>', dashboard.text)
+    assert words is not None and json.loads(words.group(1))["Undo"] == "Annuler"
+    assert json.loads(words.group(1))["Send to %(num)s account"]["other"] == "Envoyer à %(num)s comptes"
+    missing = site.get("/posts/999999")
+    assert missing.status_code == 404 and "Publication introuvable" in missing.text
+    article = add_reference(site).rsplit("/", 1)[1]
+    kept = site.post(f"/articles/{article}/evergreen", data={"action": "off", CSRF_FIELD: token})
+    assert "est écarté des partages intemporels" in kept.text
     back = site.post(
         "/profile",
         data={"timezone": "", "week_start": "", "language": "", CSRF_FIELD: token},

@@ -51,6 +51,9 @@ def _literal_texts(tokens: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
         elif kind == "operator" and value == ")" and calls:
             calls.pop()
         elif kind == "string" and " " in value[1:-1].strip() and WORD.search(value) and not any(calls):
+            following = next((t for t in tokens[index + 1 :] if t[1] != "whitespace"), (0, "", ""))
+            if following[1:] == ("operator", ":"):
+                continue  # a key of a mapping (the scripts' words, keyed by their English), not shown
             found.append((line, value))
     return found
 

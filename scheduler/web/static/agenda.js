@@ -4,6 +4,7 @@
 // is shown; done, the editor can undo it.
 (function () {
   "use strict";
+  const words = window.pageWords; // words.js: the page's language
   const el = document.getElementById("desk-calendar");
   if (!el || !window.FullCalendar) return;
   const status = document.getElementById("calendar-status");
@@ -16,7 +17,7 @@
     if (undo) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = "Undo";
+      button.textContent = words.say("Undo");
       button.addEventListener("click", undo, { once: true });
       status.append(" ", button);
     }
@@ -35,11 +36,11 @@
         headers: { Accept: "application/json" },
       });
       if (!(response.headers.get("content-type") || "").includes("json")) {
-        return { done: false, message: "Not moved: your session has ended. Reload the page and sign in again." };
+        return { done: false, message: words.say("Not moved: your session has ended. Reload the page and sign in again.") };
       }
       return await response.json();
     } catch (error) {
-      return { done: false, message: "Not moved: the server did not answer. Check the connection and try again." };
+      return { done: false, message: words.say("Not moved: the server did not answer. Check the connection and try again.") };
     }
   };
 
@@ -51,13 +52,13 @@
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       const answer = await response.json();
       if (!response.ok) {
-        say(answer.detail || "The calendar could not be read.", true);
+        say(answer.detail || words.say("The calendar could not be read."), true);
         fail(new Error(answer.detail));
         return;
       }
       ok(answer);
     } catch (error) {
-      say("The calendar could not be read: the server did not answer.", true);
+      say(words.say("The calendar could not be read: the server did not answer."), true);
       fail(error);
     }
   };
@@ -68,6 +69,8 @@
     initialDate: el.dataset.day,
     firstDay: Number(el.dataset.firstDay),
     timeZone: "local",
+    locale: words.lang, // dates in the page's language (through the browser's Intl); the buttons' words below
+    buttonText: { today: words.say("today"), month: words.say("month"), week: words.say("week"), day: words.say("day") },
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay" },
     nowIndicator: true,
     height: "auto",
@@ -107,7 +110,7 @@
       calendar.refetchEvents();
       say(answer.message, false, async () => {
         const back = await move(id, answer.was);
-        say(back.done ? `Undone. ${back.message}` : back.message, !back.done);
+        say(back.done ? words.say("Undone. %(message)s", { message: back.message }) : back.message, !back.done);
         calendar.refetchEvents();
       });
     },
@@ -123,7 +126,7 @@
   const showList = (shown) => {
     list.hidden = false;
     document.body.classList.toggle("has-calendar", !shown);
-    toggle.textContent = shown ? "Hide the list" : "Show as a list (keyboard: move posts from there)";
+    toggle.textContent = shown ? words.say("Hide the list") : words.say("Show as a list (keyboard: move posts from there)");
     toggle.setAttribute("aria-expanded", String(shown));
   };
   toggle.addEventListener("click", () => showList(document.body.classList.contains("has-calendar")));

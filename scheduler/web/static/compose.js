@@ -4,6 +4,7 @@
 // what the server has not got yet is sent again when the connection is back.
 (function () {
   "use strict";
+  const words = window.pageWords; // words.js: the page's language
   const form = document.getElementById("composer");
   if (!form) return;
   const status = document.getElementById("save-status");
@@ -29,7 +30,7 @@
       const mine = when.parentElement.querySelector(".reader-time");
       if (!mine) continue;
       const local = new Date(when.getAttribute("datetime"));
-      mine.textContent = `· your time: ${local.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}`;
+      mine.textContent = words.say("· your time: %(time)s", { time: local.toLocaleString(words.lang, { dateStyle: "medium", timeStyle: "short" }) });
     }
   };
 
@@ -37,7 +38,7 @@
     const boxes = [...form.querySelectorAll('input[name="accounts"]:checked')];
     const chosen = new Set(boxes.map((box) => box.dataset.network));
     const send = document.getElementById("send-button");
-    if (send) send.textContent = `Send to ${boxes.length} account${boxes.length === 1 ? "" : "s"}`;
+    if (send) send.textContent = words.count("Send to %(num)s account", "Send to %(num)s accounts", boxes.length);
     for (const block of form.querySelectorAll("details.custom")) block.hidden = !chosen.has(block.dataset.network);
   };
 
@@ -59,7 +60,7 @@
         headers: { Accept: "application/json" },
       });
       if (!(response.headers.get("content-type") || "").includes("json")) {
-        status.textContent = "Not saved: your session has ended. Sign in again in another tab; your words are kept here.";
+        status.textContent = words.say("Not saved: your session has ended. Sign in again in another tab; your words are kept here.");
       } else {
         const answer = await response.json();
         if (response.ok) {
@@ -68,13 +69,13 @@
           form.elements.version.value = String(answer.version);
           const copy = kept();
           if (copy && copy.version <= answer.version) localStorage.removeItem(key);
-          status.textContent = `Saved ${new Date().toLocaleTimeString()}.`;
+          status.textContent = words.say("Saved %(time)s.", { time: new Date().toLocaleTimeString(words.lang) });
         } else {
-          status.textContent = answer.message || "Not saved.";
+          status.textContent = answer.message || words.say("Not saved.");
         }
       }
     } catch (error) {
-      status.textContent = "Not saved yet: no connection. Your words are kept in this browser and sent when it is back.";
+      status.textContent = words.say("Not saved yet: no connection. Your words are kept in this browser and sent when it is back.");
       setTimeout(save, 5000);
     } finally {
       sending = false;
@@ -88,7 +89,7 @@
   const changed = () => {
     version += 1;
     keep();
-    status.textContent = "Saving…";
+    status.textContent = words.say("Saving…");
     clearTimeout(timer);
     timer = setTimeout(save, 400);
   };
@@ -107,7 +108,7 @@
       }
     }
     version = copy.version;
-    status.textContent = "Restored what you wrote that had not been saved; saving it now.";
+    status.textContent = words.say("Restored what you wrote that had not been saved; saving it now.");
     save();
   }
   showCustomFor();

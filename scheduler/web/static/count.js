@@ -2,6 +2,7 @@
 // network will (twitter-text for X, Mastodon's and Bluesky's own rules), so the page never guesses.
 (function () {
   "use strict";
+  const words = window.pageWords; // words.js: the page's language
   const csrf = document.querySelector('input[name="csrf_token"]');
   for (const box of document.querySelectorAll("textarea[data-count-account]")) {
     const select = document.getElementById(box.dataset.countAccount);
@@ -25,15 +26,23 @@
         const body = await response.json();
         if (mine !== asked) return; // a newer question is on its way
         if (!response.ok) {
-          show(body.error || "The text cannot be counted.", true);
+          show(body.error || words.say("The text cannot be counted."), true);
           return;
         }
         const parts = body.parts;
-        const counted = parts.map((part, index) =>
-          (parts.length > 1 ? `part ${index + 1}: ` : "") + part.length + (part.limit ? ` of ${part.limit}` : ""));
-        show(`${counted.join("; ")} characters as ${body.network} counts them`, parts.some((part) => !part.fits));
+        const counted = parts.map((part, index) => {
+          const length = part.limit
+            ? words.say("%(length)s of %(limit)s", { length: part.length, limit: part.limit })
+            : String(part.length);
+          return parts.length > 1 ? words.say("part %(number)s: %(length)s", { number: index + 1, length }) : length;
+        });
+        const counts = counted.join("; ");
+        show(
+          words.say("%(counts)s characters as %(network)s counts them", { counts, network: body.network }),
+          parts.some((part) => !part.fits),
+        );
       } catch (error) {
-        show("The counter cannot reach the server.", false);
+        show(words.say("The counter cannot reach the server."), false);
       }
     };
     const soon = () => {
