@@ -4,42 +4,18 @@ imports all its rows at once, as the posts of the caller; with a campaign, every
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from scheduler import db
-from scheduler.config import Settings
-from scheduler.models import Article, Post, Role
+from scheduler.models import Article, Post
 from scheduler.newsroom import users
-from scheduler.newsroom.accounts import add_account
-from scheduler.web.app import create_app
 from tests.httpserver import LocalServer
 from tests.newsroom.test_polling import article_html
+from tests.web.test_api_feeds import api, editor  # noqa: F401  (fixtures: two accounts, an editor's token)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def editor(database_url: str) -> dict[str, str]:
-    with db.session_scope(database_url) as session:
-        add_account(session, "city", "outbox", "Europe/London")
-        add_account(session, "metro", "outbox", "Europe/London")
-        user = users.add_user(session, "ed", Role.EDITOR, "a long enough password")
-        return {"Authorization": f"Bearer {users.create_token(session, user, 'cms')}"}
-
-
-@pytest.fixture
-def api(database_url: str, isolated_settings: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        var_dir=isolated_settings, secret_key=Fernet.generate_key().decode(), allow_private_urls=True
-    )
-    with TestClient(create_app(settings, database_url=database_url)) as client:
-        yield client
 
 
 def stored(url: str) -> tuple[int, int]:
@@ -49,7 +25,10 @@ def stored(url: str) -> tuple[int, int]:
 
 
 def test_rows_are_checked_then_all_imported_or_none(
-    api: TestClient, editor: dict[str, str], database_url: str, http_server: LocalServer
+    api: TestClient,  # noqa: F811
+    editor: dict[str, str],  # noqa: F811
+    database_url: str,
+    http_server: LocalServer,
 ) -> None:
     http_server.route("/a", article_html("A library reopens"))
     http_server.route("/b", article_html("The bridge closes"))
@@ -105,7 +84,10 @@ def test_rows_are_checked_then_all_imported_or_none(
 
 
 def test_a_campaign_plans_every_step_for_each_rows_article(
-    api: TestClient, editor: dict[str, str], database_url: str, http_server: LocalServer
+    api: TestClient,  # noqa: F811
+    editor: dict[str, str],  # noqa: F811
+    database_url: str,
+    http_server: LocalServer,
 ) -> None:
     http_server.route("/a", article_html("A library reopens"))
     body = {
