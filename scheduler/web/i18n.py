@@ -23,7 +23,9 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from markupsafe import escape
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 SOURCE_LANGUAGE = "en"
@@ -180,3 +182,52 @@ def _heard_value(value: object) -> Value:
     if isinstance(value, dict):
         return heard(value) or ""
     return value if isinstance(value, str | int) else str(value)
+
+
+# The pages' gettext, as Jinja's newstyle gettext behaves (the translation, made Markup where the page is
+# escaped, always formatted with its named values), in one call. Jinja's own goes through three
+# Context.call()s a word (`_` → `gettext` → ours): 40 µs a word, 180 ms on a month of 1,000 posts.
+def _format(eval_ctx: EvalContext, text: str, values: dict[str, object]) -> str:
+    if not eval_ctx.autoescape:
+        return text % values
+    # Each value escaped first, then one plain format: what Markup's own % does, without its per-value
+    # helper objects (a number needs no escaping).
+    escaped = {name: value if type(value) is int else escape(value) for name, value in values.items()}
+    return Markup(text % escaped)
+
+
+@pass_eval_context
+def _page_gettext(eval_ctx: EvalContext, message: str, /, **values: object) -> str:
+    return _format(eval_ctx, gettext_now(message), values)
+
+
+@pass_eval_context
+def _page_ngettext(eval_ctx: EvalContext, singular: str, plural: str, n: int, /, **values: object) -> str:
+    values.setdefault("num", n)
+    return _format(eval_ctx, ngettext_now(singular, plural, n), values)
+
+
+@pass_eval_context
+def _page_pgettext(eval_ctx: EvalContext, context: str, message: str, /, **values: object) -> str:
+    values.setdefault("context", context)
+    return _format(eval_ctx, pgettext_now(context, message), values)
+
+
+@pass_eval_context
+def _page_npgettext(
+    eval_ctx: EvalContext, context: str, singular: str, plural: str, n: int, /, **values: object
+) -> str:
+    values.setdefault("context", context)
+    values.setdefault("num", n)
+    return _format(eval_ctx, npgettext_now(context, singular, plural, n), values)
+
+
+def page_callables() -> dict[str, object]:
+    """The globals a page's template calls for its words (in place of those of jinja2.ext.i18n)."""
+    return {
+        "_": _page_gettext,
+        "gettext": _page_gettext,
+        "ngettext": _page_ngettext,
+        "pgettext": _page_pgettext,
+        "npgettext": _page_npgettext,
+    }

@@ -132,3 +132,16 @@ def test_a_reader_gets_french_from_their_profile_or_their_browser(site: TestClie
         headers={"Accept-Language": "en"},
     )
     assert '<html lang="en">' in back.text and "Saved: the calendar" in back.text
+
+
+def test_the_pages_gettext_escapes_values_formats_always_and_picks_plurals() -> None:
+    page = templates.env.from_string(
+        '{{ _("100%% <b>%(x)s</b>", x="<i>") }}|{% trans count=n %}{{ count }} post{% pluralize %}'
+        '{{ count }} posts{% endtrans %}|{{ pgettext("calendar button", "today") }}|{% trans x=v %}a {{ x }}'
+        "{% endtrans %}"
+    )
+    with i18n.speaking("en"):
+        assert page.render(n=1, v="<&>") == "100% <b>&lt;i&gt;</b>|1 post|today|a &lt;&amp;&gt;"
+        assert page.render(n=3, v=7).split("|")[1] == "3 posts"
+    with i18n.speaking("fr"):
+        assert page.render(n=0, v="x").split("|")[2] == "aujourd'hui"
