@@ -89,6 +89,7 @@ def save(
     """Show the steps the edit makes, or keep it when it parses."""
     templates_dir: Path = request.app.state.settings.templates_dir
     text = text.replace("\r\n", "\n")
+    is_new = True  # until the name is known to be a file's
     try:
         check_name(name)
         is_new = read_campaign_text(templates_dir, name) is None
@@ -96,7 +97,9 @@ def save(
             return _editor(request, viewer, name, text, is_new=is_new)
         save_campaign(templates_dir, name, text)
     except CampaignError as error:
-        return _editor(request, viewer, name, text, is_new=True, error=f"Not saved: {error}", status_code=422)
+        return _editor(
+            request, viewer, name, text, is_new=is_new, error=f"Not saved: {error}", status_code=422
+        )
     except OSError as error:
         return _editor(
             request,

@@ -52,6 +52,7 @@ def test_a_campaign_is_listed_checked_edited_and_kept(admin_site: TestClient, te
         "/campaigns/edit", data={"name": "default", "text": broken, "action": "save", CSRF_FIELD: token}
     )
     assert refused.status_code == 422 and "Not saved" in refused.text
+    assert "new, not saved yet" not in refused.text  # the file is there: a refused edit does not unmake it
     assert "cannot read when &#39;whenever&#39;" in refused.text and "when: whenever" in refused.text
     bad_yaml = admin_site.post(
         "/campaigns/edit",
